@@ -1,1 +1,16 @@
-export {};
+import videojs from 'video.js';
+import { SpkP2pPlugin, VERSION } from './plugin.js';
+
+export { SpkP2pPlugin, VERSION };
+export type { SegmentLoadedEvent } from './plugin.js';
+export type { SpkP2pOptions, TurnServer } from './options.js';
+export { DEFAULTS, SpkP2pOptionsError } from './options.js';
+export type { SpkP2pStats, SpkP2pMode, SegmentSource, LatencySummary } from './stats.js';
+export { IntegrityMap } from './integrity.js';
+
+/** Registers `spkP2p` on the video.js module's default export, once, whatever imports us first. */
+if (!videojs.getPlugin('spkP2p')) {
+  videojs.registerPlugin('spkP2p', SpkP2pPlugin as never);
+}
+
+export default SpkP2pPlugin;

@@ -1,0 +1,122 @@
+/** A TURN server as RTCIceServer wants it; username/credential are optional for URL-embedded auth. */
+export interface TurnServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+export interface SpkP2pOptions {
+  /** Turn P2P off entirely (segments then come from the CDN through VHS's own XHR). */
+  enabled?: boolean;
+  /** Swarm id: viewers of one video share a swarm whatever gateway or CDN host each one uses. */
+  videoCid?: string;
+  /** WebSocket signal server / tracker URLs. No public tracker is ever used by default. */
+  trackerUrls?: string[];
+  stunServers?: string[];
+  turnServers?: TurnServer[];
+  /** Maximum simultaneous segment downloads from peers. */
+  maxPeers?: number;
+  /** Milliseconds a segment may spend on the P2P path before the plugin fetches it from the CDN itself. */
+  segmentTimeout?: number;
+  /** Milliseconds without bytes (or without a download starting) before the CDN takes over. */
+  cdnFallbackDelay?: number;
+  /** Upload cap in bytes per second; 0 means unlimited. */
+  uploadLimit?: number;
+  /** URL of the sha256 map; `false` disables the integrity check; unset means beside the master playlist. */
+  integrityUrl?: string | false;
+  /** Show the small stats overlay. */
+  overlay?: boolean;
+  /** Let VHS use ManagedMediaSource (iOS 17.1+). Must be set before the source is loaded. */
+  useManagedMediaSource?: boolean;
+  /** Interval of the `stats` event while playing, in milliseconds. */
+  statsInterval?: number;
+  /** Segment memory kept for sharing, in MiB. */
+  storageLimitMiB?: number;
+}
+
+export type ResolvedOptions = Required<Omit<SpkP2pOptions, 'videoCid' | 'integrityUrl'>> & {
+  videoCid: string | undefined;
+  integrityUrl: string | false | undefined;
+};
+
+export const DEFAULT_STUN_SERVERS: readonly string[] = ['stun:stun.l.google.com:19302'];
+
+export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
+  enabled: true,
+  videoCid: undefined,
+  trackerUrls: [],
+  stunServers: [...DEFAULT_STUN_SERVERS],
+  turnServers: [],
+  maxPeers: 3,
+  segmentTimeout: 6000,
+  cdnFallbackDelay: 1000,
+  uploadLimit: 0,
+  integrityUrl: undefined,
+  overlay: false,
+  useManagedMediaSource: false,
+  statsInterval: 1000,
+  storageLimitMiB: 256,
+});
+
+export class SpkP2pOptionsError extends TypeError {
+  constructor(message: string) {
+    super(`videojs-spk-p2p: ${message}`);
+    this.name = 'SpkP2pOptionsError';
+  }
+}
+
+function isNonNegativeNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/**
+ * Checks options once, up front, so a typo surfaces as one clear error instead of a swarm
+ * that silently never forms. Unknown keys are ignored to stay forward compatible.
+ */
+export function validateOptions(merged: Record<string, unknown>): ResolvedOptions {
+  const fail = (message: string): never => {
+    throw new SpkP2pOptionsError(message);
+  };
+  if (typeof merged.enabled !== 'boolean') fail('`enabled` must be a boolean');
+  if (merged.videoCid !== undefined && (typeof merged.videoCid !== 'string' || merged.videoCid === '')) {
+    fail('`videoCid` must be a non-empty string');
+  }
+  if (!isStringArray(merged.trackerUrls)) fail('`trackerUrls` must be an array of ws:// or wss:// URLs');
+  for (const url of merged.trackerUrls as string[]) {
+    if (!/^wss?:\/\//i.test(url)) fail(`tracker URL "${url}" is not a ws:// or wss:// URL`);
+  }
+  if (!isStringArray(merged.stunServers)) fail('`stunServers` must be an array of strings');
+  if (!Array.isArray(merged.turnServers)) fail('`turnServers` must be an array');
+  for (const server of merged.turnServers as unknown[]) {
+    const urls = (server as TurnServer | null)?.urls;
+    if (typeof urls !== 'string' && !isStringArray(urls)) fail('every `turnServers` entry needs `urls`');
+  }
+  for (const key of ['maxPeers', 'segmentTimeout', 'cdnFallbackDelay', 'uploadLimit', 'statsInterval', 'storageLimitMiB']) {
+    if (!isNonNegativeNumber(merged[key])) fail(`\`${key}\` must be a non-negative number`);
+  }
+  if ((merged.maxPeers as number) < 1) fail('`maxPeers` must be at least 1');
+  if ((merged.statsInterval as number) < 100) fail('`statsInterval` must be at least 100 ms');
+  if (merged.integrityUrl !== undefined && merged.integrityUrl !== false && typeof merged.integrityUrl !== 'string') {
+    fail('`integrityUrl` must be a URL string or false');
+  }
+  for (const key of ['overlay', 'useManagedMediaSource']) {
+    if (typeof merged[key] !== 'boolean') fail(`\`${key}\` must be a boolean`);
+  }
+  return merged as unknown as ResolvedOptions;
+}
+
+export function iceServersOf(options: ResolvedOptions): RTCIceServer[] {
+  const servers: RTCIceServer[] = [];
+  if (options.stunServers.length > 0) servers.push({ urls: [...options.stunServers] });
+  for (const turn of options.turnServers) {
+    const server: RTCIceServer = { urls: turn.urls };
+    if (turn.username !== undefined) server.username = turn.username;
+    if (turn.credential !== undefined) server.credential = turn.credential;
+    servers.push(server);
+  }
+  return servers;
+}

@@ -1,0 +1,396 @@
+import videojs from 'video.js';
+import type { Core, CoreConfig, PeerDetails, SegmentErrorDetails } from 'p2p-media-loader-core';
+import { defaultIntegrityUrl, IntegrityMap } from './integrity.js';
+import { DEFAULTS, iceServersOf, validateOptions, type ResolvedOptions, type SpkP2pOptions } from './options.js';
+import { SegmentLoader } from './segment-loader.js';
+import { SegmentMap, type MappedSegment } from './segment-map.js';
+import { LimitedSegmentStorage } from './segment-storage.js';
+import { SegmentXhr } from './segment-xhr.js';
+import { StatsCollector, type SegmentSource, type SpkP2pMode, type SpkP2pStats } from './stats.js';
+import { createSessionSecret, peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
+import { UploadLimiter } from './upload-limiter.js';
+import { mseAvailable } from './mse.js';
+import { OVERLAY_COMPONENT, registerOverlay } from './overlay.js';
+import type { ComponentLike, PlayerLike, VhsHandle, VhsRequest, VhsRequestOptions, VhsResponse } from './videojs-types.js';
+
+export const VERSION = '0.1.0';
+
+/** Data of the `segmentloaded` event. */
+export interface SegmentLoadedEvent {
+  source: SegmentSource;
+  bytes: number;
+  url: string;
+  peerId?: string;
+  durationMs: number;
+}
+
+/**
+ * Core time windows, in seconds of media (the core scales them by playback rate). Chosen for
+ * offload without stalls: only the next few seconds are urgent enough to force the CDN, peers
+ * prefetch two minutes ahead, and the CDN seeds the swarm with random segments nobody has yet.
+ */
+const HIGH_DEMAND_WINDOW_S = 5;
+const P2P_WINDOW_S = 120;
+const HTTP_WINDOW_S = 60;
+
+// The plugin base class is typed loosely by video.js; the subclass below supplies the real shape.
+const PluginBase = videojs.getPlugin('plugin') as unknown as new (player: unknown) => {
+  player: unknown;
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  off(event: string, listener?: (...args: unknown[]) => void): void;
+  trigger(event: string, hash?: object): boolean;
+  dispose(): void;
+};
+
+/**
+ * Video.js advanced plugin `spkP2p`: serves VHS media segments through p2p-media-loader-core,
+ * peers first and the CDN whenever peers cannot keep playback safe.
+ */
+export class SpkP2pPlugin extends PluginBase {
+  static VERSION = VERSION;
+
+  /** This page's secret for the signal server (reports, later contributions). */
+  readonly session: string = createSessionSecret();
+  readonly options: Readonly<ResolvedOptions>;
+  /** Set when the options were rejected; the plugin then stays `disabled` and playback is untouched. */
+  readonly optionsError: Error | undefined;
+
+  private readonly vjsPlayer: PlayerLike;
+  private mode_: SpkP2pMode;
+  private readonly stats_ = new StatsCollector();
+  private readonly limiter: UploadLimiter;
+  private vhs: VhsHandle | undefined;
+  private core: Core | undefined;
+  private segmentLoader: SegmentLoader | undefined;
+  private segmentMap: SegmentMap | undefined;
+  private storage: LimitedSegmentStorage | undefined;
+  private integrity: Promise<IntegrityMap | null> = Promise.resolve(null);
+  private readonly mismatchedUrls = new Set<string>();
+  private firstSegmentDone = false;
+  private coreGeneration = 0;
+  private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private overlay: ComponentLike | undefined;
+  private activeBitrate = 0;
+  private disposed = false;
+
+  constructor(player: unknown, options: SpkP2pOptions = {}) {
+    super(player);
+    this.vjsPlayer = player as PlayerLike;
+    let resolved: ResolvedOptions;
+    let error: Error | undefined;
+    try {
+      resolved = validateOptions(videojs.obj.merge(DEFAULTS, options ?? {}) as Record<string, unknown>);
+    } catch (caught) {
+      error = caught instanceof Error ? caught : new Error(String(caught));
+      resolved = { ...DEFAULTS, enabled: false };
+      videojs.log.error(error.message);
+    }
+    this.options = Object.freeze(resolved);
+    this.optionsError = error;
+    this.limiter = new UploadLimiter(resolved.uploadLimit);
+    this.mode_ = this.initialMode();
+    if (resolved.enabled && resolved.trackerUrls.length === 0) {
+      videojs.log.warn('videojs-spk-p2p: no `trackerUrls` given, so there is no swarm: segments come from the CDN.');
+    }
+    if (resolved.useManagedMediaSource) this.enableManagedMediaSource();
+
+    this.vjsPlayer.on('xhr-hooks-ready', this.onHooksReady);
+    this.vjsPlayer.on(['timeupdate', 'seeking', 'ratechange'], this.onPlayback);
+    this.vjsPlayer.on('playing', this.startStatsTimer);
+    this.vjsPlayer.on(['pause', 'ended'], this.stopStatsTimer);
+    this.vjsPlayer.on('loadedmetadata', this.onLoadedMetadata);
+    if (resolved.overlay) this.showOverlay();
+    if (error) queueMicrotask(() => this.trigger('optionserror', { error }));
+  }
+
+  get mode(): SpkP2pMode {
+    return this.mode_;
+  }
+
+  stats(): SpkP2pStats {
+    return this.stats_.snapshot(this.mode_);
+  }
+
+  override dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.vjsPlayer.off('xhr-hooks-ready', this.onHooksReady);
+    this.vjsPlayer.off(['timeupdate', 'seeking', 'ratechange'], this.onPlayback);
+    this.vjsPlayer.off('playing', this.startStatsTimer);
+    this.vjsPlayer.off(['pause', 'ended'], this.stopStatsTimer);
+    this.vjsPlayer.off('loadedmetadata', this.onLoadedMetadata);
+    this.stopStatsTimer();
+    this.unhookVhs();
+    this.destroyCore();
+    if (this.overlay) {
+      if (!this.vjsPlayer.isDisposed?.()) this.vjsPlayer.removeChild(this.overlay);
+      this.overlay.dispose();
+      this.overlay = undefined;
+    }
+    super.dispose();
+  }
+
+  private initialMode(): SpkP2pMode {
+    if (!this.options.enabled || this.options.trackerUrls.length === 0) return 'disabled';
+    return mseAvailable(this.options.useManagedMediaSource) ? 'p2p' : 'cdn-only';
+  }
+
+  private setMode(mode: SpkP2pMode): void {
+    if (mode === this.mode_) return;
+    const previous = this.mode_;
+    this.mode_ = mode;
+    this.trigger('modechange', { mode, previous });
+  }
+
+  /** VHS reads these when the source is set; iOS 17.1+ then plays through ManagedMediaSource. */
+  private enableManagedMediaSource(): void {
+    const html5 = (this.vjsPlayer.options_.html5 ?? {}) as Record<string, unknown>;
+    this.vjsPlayer.options_.html5 = videojs.obj.merge(html5, {
+      vhs: { experimentalUseMMS: true, overrideNative: true },
+      nativeAudioTracks: false,
+      nativeVideoTracks: false,
+    });
+  }
+
+  private readonly onHooksReady = () => {
+    const vhs = this.vjsPlayer.tech(true)?.vhs;
+    if (!vhs) return;
+    // A new source: forget the previous swarm, its segments and its playlists.
+    this.unhookVhs();
+    this.destroyCore();
+    this.firstSegmentDone = false;
+    this.vhs = vhs;
+    vhs.xhr.onRequest(this.onRequest);
+    vhs.xhr.onResponse(this.onResponse);
+    if (this.mode_ === 'p2p') void this.startCore(this.vjsPlayer.currentSrc());
+  };
+
+  /** Without VHS the browser plays the HLS itself and JavaScript never sees a segment: CDN only. */
+  private readonly onLoadedMetadata = () => {
+    if (this.mode_ === 'p2p' && !this.vjsPlayer.tech(true)?.vhs) this.setMode('cdn-only');
+  };
+
+  private unhookVhs(): void {
+    if (!this.vhs) return;
+    this.vhs.xhr.offRequest(this.onRequest);
+    this.vhs.xhr.offResponse(this.onResponse);
+    this.vhs = undefined;
+  }
+
+  private async startCore(masterUrl: string): Promise<void> {
+    const generation = ++this.coreGeneration;
+    const integrityUrl =
+      this.options.integrityUrl === false ? undefined : (this.options.integrityUrl ?? defaultIntegrityUrl(masterUrl));
+    this.integrity = integrityUrl ? IntegrityMap.load(integrityUrl) : Promise.resolve(null);
+    let module: typeof import('p2p-media-loader-core');
+    try {
+      // Loaded on demand so the first segment (always from the CDN) never waits for it.
+      module = await import('p2p-media-loader-core');
+    } catch (error) {
+      videojs.log.error('videojs-spk-p2p: could not load the P2P engine, playing from the CDN only', error);
+      if (generation === this.coreGeneration) this.setMode('cdn-only');
+      return;
+    }
+    if (this.disposed || generation !== this.coreGeneration) return;
+
+    const options = this.options;
+    this.storage = LimitedSegmentStorage.fromMiB(options.storageLimitMiB, this.limiter, () => {
+      this.stats_.uploadsRefused += 1;
+    });
+    const storage = this.storage;
+    const config: CoreConfig = {
+      announceTrackers: options.trackerUrls.map((url) => trackerUrlFor(url, options.videoCid, this.session)),
+      rtcConfig: { iceServers: iceServersOf(options) },
+      simultaneousP2PDownloads: options.maxPeers,
+      p2pNotReceivingBytesTimeoutMs: options.cdnFallbackDelay,
+      highDemandTimeWindow: HIGH_DEMAND_WINDOW_S,
+      p2pDownloadTimeWindow: P2P_WINDOW_S,
+      httpDownloadTimeWindow: HTTP_WINDOW_S,
+      segmentMemoryStorageLimit: options.storageLimitMiB,
+      customSegmentStorageFactory: () => storage,
+      validateP2PSegment: this.validateP2PSegment,
+      ...(options.videoCid !== undefined ? { swarmId: options.videoCid } : {}),
+    };
+    const core = new module.Core(config);
+    core.setManifestResponseUrl(masterUrl);
+    core.addEventListener('onPeerConnect', this.onPeerConnect);
+    core.addEventListener('onPeerClose', this.onPeerClose);
+    core.addEventListener('onSegmentError', this.onCoreSegmentError);
+    core.addEventListener('onChunkUploaded', this.onChunkUploaded);
+    this.core = core;
+    this.segmentMap = new SegmentMap(core, module.generateStreamShortId);
+    this.segmentLoader = new SegmentLoader(core, {
+      cdnFallbackDelay: options.cdnFallbackDelay,
+      segmentTimeout: options.segmentTimeout,
+      bufferAheadSeconds: () => this.bufferAheadSeconds(),
+    });
+    this.onPlayback();
+    this.trigger('coreready');
+  }
+
+  private destroyCore(): void {
+    this.coreGeneration += 1;
+    const core = this.core;
+    if (!core) return;
+    this.segmentLoader?.detach();
+    core.removeEventListener('onPeerConnect', this.onPeerConnect);
+    core.removeEventListener('onPeerClose', this.onPeerClose);
+    core.removeEventListener('onSegmentError', this.onCoreSegmentError);
+    core.removeEventListener('onChunkUploaded', this.onChunkUploaded);
+    core.destroy();
+    this.segmentMap?.clear();
+    this.core = undefined;
+    this.segmentLoader = undefined;
+    this.segmentMap = undefined;
+    this.storage = undefined;
+    this.stats_.clearPeers();
+  }
+
+  private readonly onRequest = (options: VhsRequestOptions): VhsRequestOptions => {
+    if (options.requestType !== 'segment') return options;
+    // The first segment always comes straight from the CDN: start-up never waits for peers.
+    if (this.mode_ !== 'p2p' || !this.firstSegmentDone || !this.core || !this.segmentLoader) return options;
+    const mapped = this.mapRequest(options);
+    if (!mapped) return options;
+    const loader = this.segmentLoader;
+    this.updateActiveBitrate(mapped);
+    options.xhr = new SegmentXhr(async (signal) => {
+      const loaded = await loader.load(mapped.segment, signal);
+      if (loaded.fallback) this.stats_.cdnFallbacks += 1;
+      this.recordSegment(loaded.source, loaded.data.byteLength, mapped.segment.url, loaded.durationMs, loaded.peerId);
+      return loaded;
+    });
+    return options;
+  };
+
+  /** Counts segments VHS fetched over its own XHR (the first one, and all of them without P2P). */
+  private readonly onResponse = (request: VhsRequest, error: unknown, response: VhsResponse) => {
+    if (request.requestType !== 'segment' || request instanceof SegmentXhr) return;
+    const body = response?.body;
+    if (error || !(body instanceof ArrayBuffer) || body.byteLength === 0) return;
+    this.firstSegmentDone = true;
+    const durationMs = request.requestTime ? Date.now() - request.requestTime : 0;
+    this.recordSegment('cdn', body.byteLength, request.uri ?? '', durationMs, undefined);
+  };
+
+  private recordSegment(source: SegmentSource, bytes: number, url: string, durationMs: number, peerId: string | undefined): void {
+    this.stats_.recordSegment(source, bytes, durationMs);
+    const event: SegmentLoadedEvent = { source, bytes, url, durationMs: Math.round(durationMs) };
+    if (peerId !== undefined) event.peerId = peerId;
+    this.trigger('segmentloaded', event);
+  }
+
+  private mapRequest(options: VhsRequestOptions): MappedSegment | undefined {
+    const map = this.segmentMap;
+    if (!map) return undefined;
+    const range = options.headers?.Range;
+    let mapped = map.find(options.uri, range);
+    if (!mapped) {
+      map.sync(this.vhs?.playlists?.main);
+      mapped = map.find(options.uri, range);
+    }
+    return mapped;
+  }
+
+  private updateActiveBitrate(mapped: MappedSegment): void {
+    const media = this.vhs?.playlists?.media?.();
+    const bitrate = media?.attributes?.BANDWIDTH;
+    if (bitrate && bitrate !== this.activeBitrate && (media.resolvedUri ?? media.id) === mapped.streamRuntimeId) {
+      this.activeBitrate = bitrate;
+      this.core?.setActiveLevelBitrate(bitrate);
+    }
+  }
+
+  private readonly onPlayback = () => {
+    const core = this.core;
+    if (!core) return;
+    const rate = this.vjsPlayer.playbackRate() || 1;
+    core.updatePlayback(this.vjsPlayer.currentTime(), rate);
+  };
+
+  private bufferAheadSeconds(): number {
+    const position = this.vjsPlayer.currentTime();
+    const buffered = this.vjsPlayer.buffered();
+    for (let i = 0; i < buffered.length; i++) {
+      if (buffered.start(i) <= position + 0.1 && buffered.end(i) > position) {
+        return (buffered.end(i) - position) / (this.vjsPlayer.playbackRate() || 1);
+      }
+    }
+    return 0;
+  }
+
+  private readonly validateP2PSegment = async (
+    url: string,
+    byteRange: { start: number; end: number } | undefined,
+    data: ArrayBuffer,
+  ): Promise<boolean> => {
+    const map = await this.integrity;
+    if (!map) return true;
+    const verdict = await map.verify(url, byteRange, data);
+    if (verdict === 'mismatch') {
+      this.stats_.integrityFailures += 1;
+      this.mismatchedUrls.add(url);
+    }
+    return verdict === 'ok';
+  };
+
+  /** The core drops a peer whose segment failed validation; here it is also reported. */
+  private readonly onCoreSegmentError = ({ error, peerId, segment }: SegmentErrorDetails) => {
+    if (error.type !== 'p2p-segment-validation-failed' || !peerId || !this.mismatchedUrls.delete(segment.url)) return;
+    this.trigger('integrityfailure', { peerId, url: segment.url });
+    void this.reportPeer(peerId, 'integrity');
+  };
+
+  private async reportPeer(peerId: string, reason: string): Promise<void> {
+    const cid = this.options.videoCid;
+    if (cid === undefined) return;
+    const body = JSON.stringify({ cid, session: this.session, peerId: peerIdToHex(peerId), reason });
+    for (const trackerUrl of this.options.trackerUrls) {
+      const url = reportUrlFor(trackerUrl);
+      let status = 0;
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body,
+          keepalive: true,
+          credentials: 'omit',
+        });
+        status = response.status;
+      } catch {
+        status = 0;
+      }
+      if (!this.disposed) this.trigger('peerreport', { peerId, reason, url, status });
+    }
+  }
+
+  private readonly onPeerConnect = ({ peerId, streamType }: PeerDetails) => {
+    this.stats_.peerConnected(peerId);
+    this.trigger('peerconnect', { peerId, streamType });
+  };
+
+  private readonly onPeerClose = ({ peerId, streamType }: PeerDetails) => {
+    this.stats_.peerClosed(peerId);
+    this.trigger('peerclose', { peerId, streamType });
+  };
+
+  private readonly onChunkUploaded = (bytes: number) => {
+    this.stats_.recordUpload(bytes);
+  };
+
+  private readonly startStatsTimer = () => {
+    if (this.statsTimer !== undefined || this.disposed) return;
+    this.statsTimer = setInterval(() => this.trigger('stats', this.stats()), this.options.statsInterval);
+  };
+
+  private readonly stopStatsTimer = () => {
+    if (this.statsTimer === undefined) return;
+    clearInterval(this.statsTimer);
+    this.statsTimer = undefined;
+  };
+
+  private showOverlay(): void {
+    registerOverlay();
+    this.overlay = this.vjsPlayer.addChild(OVERLAY_COMPONENT, { plugin: this });
+  }
+}

@@ -1,0 +1,206 @@
+import type { Core, CoreRequestError, Segment, SegmentLoadDetails, SegmentStartDetails } from 'p2p-media-loader-core';
+import type { SegmentSource } from './stats.js';
+
+export interface LoadedSegment {
+  /** A copy: VHS transfers it to its transmuxer worker, the core keeps sharing the original. */
+  data: ArrayBuffer;
+  bandwidth: number;
+  source: SegmentSource;
+  peerId: string | undefined;
+  /** How long the download from its source took (it may have been prefetched earlier). */
+  durationMs: number;
+  /** How long the player waited for it. */
+  waitMs: number;
+  /** True when the plugin fetched it itself because the P2P path ran late. */
+  fallback: boolean;
+}
+
+export interface SegmentLoaderOptions {
+  cdnFallbackDelay: number;
+  segmentTimeout: number;
+  /** Seconds of media buffered ahead of the playhead, in wall-clock seconds (buffer / rate). */
+  bufferAheadSeconds: () => number;
+}
+
+interface DownloadRecord {
+  source: SegmentSource;
+  peerId: string | undefined;
+  durationMs: number;
+}
+
+interface StartRecord {
+  at: number;
+  url: string;
+  source: SegmentSource;
+  peerId: string | undefined;
+}
+
+/** Below this much buffered playback a late segment is fetched from the CDN without further waiting. */
+const LOW_BUFFER_SECONDS = 3;
+const WATCHDOG_TICK_MS = 250;
+const MAX_RECORDS = 500;
+
+export class SegmentLoadError extends Error {
+  constructor(message: string, readonly status?: number) {
+    super(message);
+    this.name = 'SegmentLoadError';
+  }
+}
+
+/**
+ * Serves one VHS segment request through the core and keeps the no-stall promise: the core
+ * schedules HTTP and P2P itself, and this loader watches it; when the segment runs late while
+ * the buffer is low, or a peer download drags past `segmentTimeout`, it takes the segment
+ * straight from the CDN.
+ */
+export class SegmentLoader {
+  private readonly starts = new Map<string, StartRecord>();
+  private readonly downloads = new Map<string, DownloadRecord>();
+
+  constructor(
+    private readonly core: Core,
+    private readonly options: SegmentLoaderOptions,
+  ) {
+    core.addEventListener('onSegmentStart', this.onSegmentStart);
+    core.addEventListener('onSegmentLoaded', this.onSegmentLoaded);
+  }
+
+  detach(): void {
+    this.core.removeEventListener('onSegmentStart', this.onSegmentStart);
+    this.core.removeEventListener('onSegmentLoaded', this.onSegmentLoaded);
+    this.starts.clear();
+    this.downloads.clear();
+  }
+
+  load(segment: Segment, signal: AbortSignal): Promise<LoadedSegment> {
+    const requestedAt = performance.now();
+    const id = segment.runtimeId;
+    return new Promise<LoadedSegment>((resolve, reject) => {
+      let phase: 'core' | 'cdn' | 'done' = 'core';
+      let timer: ReturnType<typeof setInterval> | undefined;
+
+      const stop = () => {
+        phase = 'done';
+        if (timer !== undefined) clearInterval(timer);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        if (phase === 'core') this.core.abortSegmentLoading(id);
+        stop();
+        reject(new DOMException('aborted', 'AbortError'));
+      };
+      const fallBack = () => {
+        if (phase !== 'core') return;
+        phase = 'cdn';
+        if (timer !== undefined) clearInterval(timer);
+        this.core.abortSegmentLoading(id);
+        const startedAt = performance.now();
+        fetchFromCdn(segment, signal).then(
+          (data) => {
+            if (phase !== 'cdn') return;
+            const durationMs = performance.now() - startedAt;
+            stop();
+            resolve({
+              data,
+              bandwidth: (data.byteLength * 8 * 1000) / Math.max(1, durationMs),
+              source: 'cdn',
+              peerId: undefined,
+              durationMs,
+              waitMs: performance.now() - requestedAt,
+              fallback: true,
+            });
+          },
+          (error: unknown) => {
+            if (phase !== 'cdn') return;
+            stop();
+            reject(error);
+          },
+        );
+      };
+
+      if (signal.aborted) {
+        reject(new DOMException('aborted', 'AbortError'));
+        return;
+      }
+      signal.addEventListener('abort', onAbort);
+      if (!this.core.isSegmentLoadable(id)) {
+        fallBack();
+        return;
+      }
+
+      timer = setInterval(() => {
+        if (phase !== 'core') return;
+        const waited = performance.now() - requestedAt;
+        const start = this.starts.get(id);
+        const lowBuffer = this.options.bufferAheadSeconds() < LOW_BUFFER_SECONDS;
+        const p2pDragging = start?.source === 'p2p' && performance.now() - start.at > this.options.segmentTimeout;
+        if ((lowBuffer && waited >= this.options.cdnFallbackDelay && start?.source !== 'cdn') || p2pDragging) {
+          fallBack();
+        }
+      }, WATCHDOG_TICK_MS);
+
+      this.core
+        .loadSegment(id, {
+          onSuccess: ({ data, bandwidth }) => {
+            if (phase !== 'core') return;
+            const record = this.downloads.get(id);
+            stop();
+            resolve({
+              data: data.slice(0),
+              bandwidth,
+              source: record?.source ?? 'cdn',
+              peerId: record?.peerId,
+              durationMs: record?.durationMs ?? performance.now() - requestedAt,
+              waitMs: performance.now() - requestedAt,
+              fallback: false,
+            });
+          },
+          onError: (error: CoreRequestError) => {
+            if (phase !== 'core' || error.type === 'aborted') return;
+            fallBack();
+          },
+        })
+        // The core rejects without calling back when it does not know the segment.
+        .catch(fallBack);
+    });
+  }
+
+  private readonly onSegmentStart = ({ segment, downloadSource, peerId }: SegmentStartDetails) => {
+    this.remember(this.starts, segment.runtimeId, {
+      at: performance.now(),
+      url: segment.url,
+      source: downloadSource === 'p2p' ? 'p2p' : 'cdn',
+      peerId,
+    });
+  };
+
+  private readonly onSegmentLoaded = ({ segmentUrl, downloadSource, peerId }: SegmentLoadDetails) => {
+    const source: SegmentSource = downloadSource === 'p2p' ? 'p2p' : 'cdn';
+    for (const [id, start] of this.starts) {
+      if (start.url === segmentUrl && start.source === source && start.peerId === peerId) {
+        this.starts.delete(id);
+        this.remember(this.downloads, id, { source, peerId, durationMs: performance.now() - start.at });
+        return;
+      }
+    }
+  };
+
+  private remember<T>(map: Map<string, T>, key: string, value: T): void {
+    map.delete(key);
+    map.set(key, value);
+    if (map.size > MAX_RECORDS) {
+      const oldest = map.keys().next().value;
+      if (oldest !== undefined) map.delete(oldest);
+    }
+  }
+}
+
+export async function fetchFromCdn(segment: Segment, signal: AbortSignal): Promise<ArrayBuffer> {
+  const headers: Record<string, string> = {};
+  if (segment.byteRange) headers.Range = `bytes=${segment.byteRange.start}-${segment.byteRange.end}`;
+  const response = await fetch(segment.url, { headers, signal, credentials: 'omit' });
+  if (!response.ok) throw new SegmentLoadError(`CDN answered ${response.status} for ${segment.url}`, response.status);
+  const data = await response.arrayBuffer();
+  if (data.byteLength === 0) throw new SegmentLoadError(`CDN sent an empty body for ${segment.url}`);
+  return data;
+}

@@ -1,0 +1,165 @@
+import type { Segment, Stream, StreamType } from 'p2p-media-loader-core';
+
+/** The parts of a VHS (m3u8-parser) playlist the mapping reads. */
+export interface VhsSegment {
+  resolvedUri?: string;
+  uri?: string;
+  duration: number;
+  byterange?: { offset: number | bigint; length: number | bigint };
+}
+
+export interface VhsPlaylist {
+  id?: string;
+  resolvedUri?: string;
+  uri?: string;
+  mediaSequence?: number;
+  endList?: boolean;
+  attributes?: {
+    BANDWIDTH?: number;
+    CODECS?: string;
+    RESOLUTION?: { width?: number; height?: number };
+    'FRAME-RATE'?: number;
+    'VIDEO-RANGE'?: string;
+  };
+  segments?: VhsSegment[];
+}
+
+export interface VhsMain {
+  playlists?: VhsPlaylist[];
+  mediaGroups?: { AUDIO?: Record<string, Record<string, { playlists?: VhsPlaylist[]; language?: string }>> };
+}
+
+export type StreamIdFunction = (props: {
+  bitrate?: number | null;
+  codecs?: string | null;
+  width?: number | null;
+  height?: number | null;
+  frameRate?: number | null;
+  videoRange?: string | null;
+  language?: string | null;
+  name?: string | null;
+}) => string;
+
+export interface MappedSegment {
+  streamRuntimeId: string;
+  segment: Segment;
+}
+
+export interface StreamSink {
+  addStreamIfNoneExists(stream: Stream): void;
+  updateStream(streamRuntimeId: string, addSegments?: Iterable<Segment>): void;
+}
+
+export type ByteRange = { start: number; end: number };
+
+/** `bytes=start-end` (inclusive) as VHS writes it; anything else is treated as "whole file". */
+export function parseRangeHeader(header: string | undefined): ByteRange | undefined {
+  if (!header) return undefined;
+  const match = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
+  if (!match) return undefined;
+  return { start: Number(match[1]), end: Number(match[2]) };
+}
+
+export function segmentRuntimeId(url: string, byteRange: ByteRange | undefined): string {
+  return byteRange ? `${url}|${byteRange.start}-${byteRange.end}` : url;
+}
+
+/**
+ * Keeps the core's view of streams and segments in step with the playlists VHS has loaded,
+ * and finds the core segment behind a VHS request (URL plus Range header).
+ *
+ * External ids follow the hls.js integration's rules (position for VOD, media sequence + position
+ * for live) so our peers
+ * could share a swarm with hls.js/Shaka viewers of the same video and core version.
+ */
+export class SegmentMap {
+  private readonly bySegmentId = new Map<string, MappedSegment>();
+  private readonly knownSegmentCounts = new Map<string, number>();
+
+  constructor(
+    private readonly sink: StreamSink,
+    private readonly streamIdOf: StreamIdFunction,
+  ) {}
+
+  /** Registers every loaded playlist (main renditions and alternate audio) with the core. */
+  sync(main: VhsMain | undefined): void {
+    if (!main) return;
+    const renditions = main.playlists ?? [];
+    for (const playlist of renditions) this.syncPlaylist(playlist, 'main', undefined);
+    for (const group of Object.values(main.mediaGroups?.AUDIO ?? {})) {
+      for (const [label, rendition] of Object.entries(group)) {
+        for (const playlist of rendition.playlists ?? []) {
+          this.syncPlaylist(playlist, 'secondary', rendition.language ?? label);
+        }
+      }
+    }
+  }
+
+  find(url: string, rangeHeader: string | undefined): MappedSegment | undefined {
+    return this.bySegmentId.get(segmentRuntimeId(url, parseRangeHeader(rangeHeader)));
+  }
+
+  /** Stream runtime id of a playlist, or undefined when it has not been registered. */
+  streamIdFor(playlist: VhsPlaylist): string | undefined {
+    const id = playlist.resolvedUri ?? playlist.id;
+    return id !== undefined && this.knownSegmentCounts.has(id) ? id : undefined;
+  }
+
+  clear(): void {
+    this.bySegmentId.clear();
+    this.knownSegmentCounts.clear();
+  }
+
+  private syncPlaylist(playlist: VhsPlaylist, type: StreamType, language: string | undefined): void {
+    const runtimeId = playlist.resolvedUri ?? playlist.id;
+    const segments = playlist.segments;
+    if (runtimeId === undefined || !segments || segments.length === 0) return;
+    const known = this.knownSegmentCounts.get(runtimeId);
+    if (known === undefined) {
+      const attributes = playlist.attributes ?? {};
+      this.sink.addStreamIfNoneExists({
+        runtimeId,
+        type,
+        index: this.streamIdOf({
+          bitrate: attributes.BANDWIDTH ?? null,
+          codecs: attributes.CODECS ?? null,
+          width: attributes.RESOLUTION?.width ?? null,
+          height: attributes.RESOLUTION?.height ?? null,
+          frameRate: attributes['FRAME-RATE'] ?? null,
+          videoRange: attributes['VIDEO-RANGE'] ?? null,
+          language: language ?? null,
+        }),
+      });
+    }
+    const from = known ?? 0;
+    if (from >= segments.length) return;
+    const added: Segment[] = [];
+    let startTime = 0;
+    for (let i = 0; i < segments.length; i++) {
+      const vhsSegment = segments[i] as VhsSegment;
+      const endTime = startTime + vhsSegment.duration;
+      const url = vhsSegment.resolvedUri ?? vhsSegment.uri;
+      if (i >= from && url !== undefined) {
+        const byteRange = vhsSegment.byterange
+          ? {
+              start: Number(vhsSegment.byterange.offset),
+              end: Number(vhsSegment.byterange.offset) + Number(vhsSegment.byterange.length) - 1,
+            }
+          : undefined;
+        const segment: Segment = {
+          runtimeId: segmentRuntimeId(url, byteRange),
+          externalId: playlist.endList ? i : (playlist.mediaSequence ?? 0) + i,
+          url,
+          startTime,
+          endTime,
+          ...(byteRange ? { byteRange } : {}),
+        };
+        added.push(segment);
+        this.bySegmentId.set(segment.runtimeId, { streamRuntimeId: runtimeId, segment });
+      }
+      startTime = endTime;
+    }
+    this.knownSegmentCounts.set(runtimeId, segments.length);
+    this.sink.updateStream(runtimeId, added);
+  }
+}

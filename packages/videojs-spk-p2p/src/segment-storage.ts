@@ -1,0 +1,127 @@
+import type { SegmentStorage, StreamType } from 'p2p-media-loader-core';
+import type { UploadLimiter } from './upload-limiter.js';
+
+interface StoredSegment {
+  data: ArrayBuffer;
+  startTime: number;
+  endTime: number;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * In-memory segment store the core shares from. It differs from the core's own store in one way
+ * that matters: reads for peers go through the upload limiter, and a refused read answers
+ * "absent", so the asking peer falls back to another source at once instead of waiting.
+ *
+ * The core reads for two reasons with the same call; it always announces a read for the local
+ * player with `onSegmentRequested` just before, so such a read is let through unlimited.
+ */
+export class LimitedSegmentStorage implements SegmentStorage {
+  private readonly streams = new Map<string, Map<number, StoredSegment>>();
+  private readonly localReads = new Set<string>();
+  private usedBytes = 0;
+  private position = 0;
+  private onChange: ((streamId: string) => void) | undefined;
+
+  constructor(
+    private readonly limitBytes: number,
+    private readonly limiter: UploadLimiter,
+    private readonly onUploadRefused: () => void,
+  ) {}
+
+  static fromMiB(limitMiB: number, limiter: UploadLimiter, onUploadRefused: () => void): LimitedSegmentStorage {
+    return new LimitedSegmentStorage(Math.max(1, limitMiB) * MIB, limiter, onUploadRefused);
+  }
+
+  async initialize(): Promise<void> {}
+
+  onPlaybackUpdated(position: number): void {
+    this.position = position;
+  }
+
+  onSegmentRequested(_swarmId: string, streamId: string, segmentId: number): void {
+    const key = `${streamId}\u0000${segmentId}`;
+    this.localReads.add(key);
+    // The core's local read follows synchronously; anything left over is stale by the next task.
+    queueMicrotask(() => this.localReads.delete(key));
+  }
+
+  async storeSegment(
+    _swarmId: string,
+    streamId: string,
+    segmentId: number,
+    data: ArrayBuffer,
+    startTime: number,
+    endTime: number,
+    _streamType: StreamType,
+    _isLive: boolean,
+  ): Promise<void> {
+    let stream = this.streams.get(streamId);
+    if (!stream) {
+      stream = new Map();
+      this.streams.set(streamId, stream);
+    }
+    const previous = stream.get(segmentId);
+    if (previous) this.usedBytes -= previous.data.byteLength;
+    stream.set(segmentId, { data, startTime, endTime });
+    this.usedBytes += data.byteLength;
+    this.evict();
+    this.onChange?.(streamId);
+  }
+
+  async getSegmentData(_swarmId: string, streamId: string, segmentId: number): Promise<ArrayBuffer | undefined> {
+    const segment = this.streams.get(streamId)?.get(segmentId);
+    if (!segment) return undefined;
+    const key = `${streamId}\u0000${segmentId}`;
+    if (this.localReads.delete(key)) return segment.data;
+    if (!this.limiter.tryTake(segment.data.byteLength)) {
+      this.onUploadRefused();
+      return undefined;
+    }
+    return segment.data;
+  }
+
+  getUsage(): { totalCapacity: number; usedCapacity: number } {
+    return { totalCapacity: this.limitBytes, usedCapacity: this.usedBytes };
+  }
+
+  hasSegment(_swarmId: string, streamId: string, segmentId: number): boolean {
+    return this.streams.get(streamId)?.has(segmentId) ?? false;
+  }
+
+  getStoredSegmentIds(_swarmId: string, streamId: string): number[] {
+    return [...(this.streams.get(streamId)?.keys() ?? [])];
+  }
+
+  setSegmentChangeCallback(callback: (streamId: string) => void): void {
+    this.onChange = callback;
+  }
+
+  destroy(): void {
+    this.streams.clear();
+    this.localReads.clear();
+    this.usedBytes = 0;
+    this.onChange = undefined;
+  }
+
+  /** Drops the segments farthest from the playhead first: those are the least likely to be asked for. */
+  private evict(): void {
+    while (this.usedBytes > this.limitBytes) {
+      let victim: { streamId: string; segmentId: number; distance: number; bytes: number } | undefined;
+      for (const [streamId, stream] of this.streams) {
+        for (const [segmentId, segment] of stream) {
+          const distance =
+            segment.endTime < this.position ? this.position - segment.endTime : Math.max(0, segment.startTime - this.position);
+          if (!victim || distance > victim.distance) {
+            victim = { streamId, segmentId, distance, bytes: segment.data.byteLength };
+          }
+        }
+      }
+      if (!victim) return;
+      this.streams.get(victim.streamId)?.delete(victim.segmentId);
+      this.usedBytes -= victim.bytes;
+      this.onChange?.(victim.streamId);
+    }
+  }
+}

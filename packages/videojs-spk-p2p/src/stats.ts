@@ -1,0 +1,106 @@
+export type SpkP2pMode = 'p2p' | 'cdn-only' | 'disabled';
+export type SegmentSource = 'p2p' | 'cdn';
+
+export interface LatencySummary {
+  /** Milliseconds; `null` until a segment came from that source. */
+  p50: number | null;
+  p95: number | null;
+}
+
+export interface SpkP2pStats {
+  mode: SpkP2pMode;
+  /** Media segment bytes handed to the player from peers. */
+  p2pBytes: number;
+  /** Media segment bytes handed to the player from the CDN. */
+  cdnBytes: number;
+  /** p2pBytes / (p2pBytes + cdnBytes), 0 before any segment. */
+  p2pRatio: number;
+  uploadedBytes: number;
+  /** Peers connected right now. */
+  peers: number;
+  /** Milliseconds from the plugin's start to the first peer connection; `null` until then. */
+  discoveryMs: number | null;
+  latency: { p2p: LatencySummary; cdn: LatencySummary };
+  segments: { p2p: number; cdn: number };
+  /** Peer segments rejected by the integrity check. */
+  integrityFailures: number;
+  /** Peer requests answered "absent" because the upload limit was reached. */
+  uploadsRefused: number;
+  /** Segments the plugin fetched from the CDN itself because the P2P path ran late. */
+  cdnFallbacks: number;
+}
+
+/** Keeps only recent samples: percentiles should describe the current network, not the whole session. */
+const MAX_SAMPLES = 200;
+
+function percentile(sorted: number[], p: number): number | null {
+  if (sorted.length === 0) return null;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return Math.round(sorted[index] as number);
+}
+
+function summarize(samples: number[]): LatencySummary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+}
+
+export class StatsCollector {
+  private p2pBytes = 0;
+  private cdnBytes = 0;
+  private uploadedBytes = 0;
+  private readonly latency: Record<SegmentSource, number[]> = { p2p: [], cdn: [] };
+  private readonly segments: Record<SegmentSource, number> = { p2p: 0, cdn: 0 };
+  /** The core connects per rendition swarm, so one peer can hold several connections. */
+  private readonly peerConnections = new Map<string, number>();
+  private readonly startedAt = performance.now();
+  private discoveryMs: number | null = null;
+  integrityFailures = 0;
+  uploadsRefused = 0;
+  cdnFallbacks = 0;
+
+  recordSegment(source: SegmentSource, bytes: number, durationMs: number): void {
+    if (source === 'p2p') this.p2pBytes += bytes;
+    else this.cdnBytes += bytes;
+    this.segments[source] += 1;
+    const samples = this.latency[source];
+    samples.push(durationMs);
+    if (samples.length > MAX_SAMPLES) samples.shift();
+  }
+
+  recordUpload(bytes: number): void {
+    this.uploadedBytes += bytes;
+  }
+
+  peerConnected(peerId: string): void {
+    this.peerConnections.set(peerId, (this.peerConnections.get(peerId) ?? 0) + 1);
+    this.discoveryMs ??= Math.round(performance.now() - this.startedAt);
+  }
+
+  peerClosed(peerId: string): void {
+    const left = (this.peerConnections.get(peerId) ?? 0) - 1;
+    if (left > 0) this.peerConnections.set(peerId, left);
+    else this.peerConnections.delete(peerId);
+  }
+
+  clearPeers(): void {
+    this.peerConnections.clear();
+  }
+
+  snapshot(mode: SpkP2pMode): SpkP2pStats {
+    const total = this.p2pBytes + this.cdnBytes;
+    return {
+      mode,
+      p2pBytes: this.p2pBytes,
+      cdnBytes: this.cdnBytes,
+      p2pRatio: total === 0 ? 0 : this.p2pBytes / total,
+      uploadedBytes: this.uploadedBytes,
+      peers: this.peerConnections.size,
+      discoveryMs: this.discoveryMs,
+      latency: { p2p: summarize(this.latency.p2p), cdn: summarize(this.latency.cdn) },
+      segments: { ...this.segments },
+      integrityFailures: this.integrityFailures,
+      uploadsRefused: this.uploadsRefused,
+      cdnFallbacks: this.cdnFallbacks,
+    };
+  }
+}

@@ -1,0 +1,143 @@
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Server as TrackerServer } from 'bittorrent-tracker';
+import type { Browser, Page } from 'playwright-core';
+import { startCdn, type CdnOptions, type CdnServer } from '../../../demo/cdn/cdn-server.js';
+import { SAMPLE_CID } from '../../../demo/media/sample.js';
+import type { SpkP2pOptions, SpkP2pStats } from '../src/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = join(here, '..', '..', '..');
+export const PACKAGE_DIR = join(here, '..');
+
+export interface Tracker {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** bittorrent-tracker's WebSocket server on loopback: the protocol our signal server speaks. */
+export async function startTracker(): Promise<Tracker> {
+  const server = new TrackerServer({ udp: false, http: false, ws: true, stats: false });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.ws.address() as AddressInfo).port;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function startTestCdn(options: CdnOptions = {}): Promise<CdnServer> {
+  return startCdn({
+    ...options,
+    staticDirs: {
+      '/dist': join(PACKAGE_DIR, 'dist'),
+      '/pages': join(here, 'pages'),
+      '/vendor/video.js': join(repoRoot, 'node_modules', 'video.js', 'dist'),
+      ...options.staticDirs,
+    },
+  });
+}
+
+export function manifestUrl(cdn: CdnServer, clientId: string, cid = SAMPLE_CID): string {
+  return `${cdn.clientUrl(clientId)}/ipfs/${cid}/manifest.m3u8`;
+}
+
+export interface PageState {
+  currentTime: number;
+  duration: number;
+  ended: boolean;
+  paused: boolean;
+  errors: string[];
+  stalls: number[];
+  stats: SpkP2pStats;
+  mode: string;
+  session: string;
+  usingVhs: boolean;
+}
+
+export interface RecordedEvent {
+  type: string;
+  at: number;
+  [key: string]: unknown;
+}
+
+export interface PlayerPage {
+  page: Page;
+  state(): Promise<PageState>;
+  events(type: string): Promise<RecordedEvent[]>;
+  close(): Promise<void>;
+}
+
+export interface OpenPlayerOptions {
+  src: string;
+  options: SpkP2pOptions;
+  rate?: number;
+  /** Runs in the page before any of its scripts (e.g. to remove MediaSource). */
+  initScript?: string;
+  /** Pass options through `plugins: { spkP2p }` (default) or by calling `player.spkP2p(options)`. */
+  pluginsOption?: boolean;
+  pageUrl: string;
+}
+
+export async function openPlayer(browser: Browser, opts: OpenPlayerOptions): Promise<PlayerPage> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  if (opts.initScript) await page.addInitScript(opts.initScript);
+  await page.goto(opts.pageUrl);
+  await page.waitForFunction(() => (window as unknown as { spkReady?: boolean }).spkReady === true, undefined, { timeout: 15_000 });
+  await page.evaluate(
+    ({ src, options, rate, pluginsOption }) =>
+      (window as unknown as { spkTest: { start(o: unknown): boolean } }).spkTest.start({ src, options, rate, pluginsOption }),
+    { src: opts.src, options: opts.options, rate: opts.rate ?? 1, pluginsOption: opts.pluginsOption ?? true },
+  );
+  return {
+    page,
+    state: async () => {
+      const state = await page.evaluate(() => (window as unknown as { spkTest: { state(): PageState } }).spkTest.state());
+      if (pageErrors.length > 0) state.errors = [...state.errors, ...pageErrors.map((message) => `pageerror: ${message}`)];
+      return state;
+    },
+    events: (type) =>
+      page.evaluate((t) => (window as unknown as { spkTest: { eventsOf(t: string): RecordedEvent[] } }).spkTest.eventsOf(t), type),
+    close: () => context.close(),
+  };
+}
+
+/** Polls `check` until it returns a truthy value or `timeoutMs` passes (for conditions with no event to wait on). */
+export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export async function waitForEnd(player: PlayerPage, timeoutMs: number): Promise<PageState> {
+  return waitFor(
+    async () => {
+      const state = await player.state();
+      if (state.errors.length > 0) throw new Error(`player error: ${state.errors.join('; ')}`);
+      return state.ended ? state : undefined;
+    },
+    timeoutMs,
+    'playback to end',
+  );
+}
+
+/** Options every test uses: loopback tracker only, no STUN/TURN. */
+export function p2pOptions(trackerUrl: string, extra: SpkP2pOptions = {}): SpkP2pOptions {
+  return { videoCid: SAMPLE_CID, trackerUrls: [trackerUrl], stunServers: [], ...extra };
+}

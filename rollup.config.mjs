@@ -1,0 +1,45 @@
+// Browser bundles of the workspace, one config per output. Each package's `build` (tsc) runs
+// first; these read its lib/ output. Append new bundles as further entries of `configs`.
+import nodeResolve from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+import terser from '@rollup/plugin-terser';
+
+const plugin = 'packages/videojs-spk-p2p';
+
+/** p2p-media-loader-core ships a prebuilt, polyfilled ES bundle behind this export condition. */
+const resolveForBrowser = () =>
+  nodeResolve({ browser: true, exportConditions: ['p2pml:core-as-bundle', 'browser', 'import', 'default'] });
+
+const configs = [
+  // videojs-spk-p2p, ESM: video.js stays external (peer dependency); the P2P core becomes a
+  // separate chunk loaded by dynamic import() so start-up never waits for it.
+  {
+    input: `${plugin}/lib/index.js`,
+    external: ['video.js'],
+    plugins: [resolveForBrowser(), commonjs(), terser()],
+    output: {
+      dir: `${plugin}/dist`,
+      format: 'es',
+      entryFileNames: 'videojs-spk-p2p.es.js',
+      chunkFileNames: 'videojs-spk-p2p-[name]-[hash].es.js',
+      sourcemap: true,
+    },
+  },
+  // videojs-spk-p2p, UMD: one file for <script> pages; registers on window.videojs.
+  {
+    input: `${plugin}/lib/index.js`,
+    external: ['video.js'],
+    plugins: [resolveForBrowser(), commonjs(), terser()],
+    output: {
+      file: `${plugin}/dist/videojs-spk-p2p.js`,
+      format: 'umd',
+      name: 'videojsSpkP2p',
+      exports: 'named',
+      globals: { 'video.js': 'videojs' },
+      inlineDynamicImports: true,
+      sourcemap: true,
+    },
+  },
+];
+
+export default configs;
