@@ -25,11 +25,19 @@ export interface SegmentLoadedEvent {
 }
 
 /**
- * Core time windows, in seconds of media (the core scales them by playback rate). Chosen for
- * offload without stalls: only the next few seconds are urgent enough to force the CDN, peers
- * prefetch two minutes ahead, and the CDN seeds the swarm with random segments nobody has yet.
+ * Core time windows, in seconds of media (the core scales them by playback rate). Segments inside
+ * the high-demand window come from the CDN. Alone in the swarm there is nobody to wait for, so
+ * the window is as deep as a normal player's buffer; with peers only the next few seconds are
+ * urgent enough to force the CDN, peers prefetch two minutes ahead, and random CDN downloads of
+ * segments nobody has yet seed the swarm.
  */
-const HIGH_DEMAND_WINDOW_S = 5;
+const HIGH_DEMAND_WINDOW_ALONE_S = 20;
+const HIGH_DEMAND_WINDOW_WITH_PEERS_S = 5;
+/**
+ * Peers are usually found within a second or two; until then the narrow window is kept, so a
+ * joining viewer does not fetch from the CDN what its peers are about to offer.
+ */
+const DISCOVERY_GRACE_MS = 2000;
 const P2P_WINDOW_S = 120;
 const HTTP_WINDOW_S = 60;
 
@@ -69,6 +77,7 @@ export class SpkP2pPlugin extends PluginBase {
   private firstSegmentDone = false;
   private coreGeneration = 0;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private overlay: ComponentLike | undefined;
   private activeBitrate = 0;
   private disposed = false;
@@ -203,7 +212,7 @@ export class SpkP2pPlugin extends PluginBase {
       rtcConfig: { iceServers: iceServersOf(options) },
       simultaneousP2PDownloads: options.maxPeers,
       p2pNotReceivingBytesTimeoutMs: options.cdnFallbackDelay,
-      highDemandTimeWindow: HIGH_DEMAND_WINDOW_S,
+      highDemandTimeWindow: HIGH_DEMAND_WINDOW_WITH_PEERS_S,
       p2pDownloadTimeWindow: P2P_WINDOW_S,
       httpDownloadTimeWindow: HTTP_WINDOW_S,
       segmentMemoryStorageLimit: options.storageLimitMiB,
@@ -225,11 +234,17 @@ export class SpkP2pPlugin extends PluginBase {
       bufferAheadSeconds: () => this.bufferAheadSeconds(),
     });
     this.onPlayback();
+    this.graceTimer = setTimeout(() => {
+      this.graceTimer = undefined;
+      this.tuneHighDemandWindow();
+    }, DISCOVERY_GRACE_MS);
     this.trigger('coreready');
   }
 
   private destroyCore(): void {
     this.coreGeneration += 1;
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
     const core = this.core;
     if (!core) return;
     this.segmentLoader?.detach();
@@ -366,13 +381,23 @@ export class SpkP2pPlugin extends PluginBase {
 
   private readonly onPeerConnect = ({ peerId, streamType }: PeerDetails) => {
     this.stats_.peerConnected(peerId);
+    this.tuneHighDemandWindow();
     this.trigger('peerconnect', { peerId, streamType });
   };
 
   private readonly onPeerClose = ({ peerId, streamType }: PeerDetails) => {
     this.stats_.peerClosed(peerId);
+    this.tuneHighDemandWindow();
     this.trigger('peerclose', { peerId, streamType });
   };
+
+  private tuneHighDemandWindow(): void {
+    if (this.graceTimer !== undefined) return;
+    const window = this.stats_.peerCount() > 0 ? HIGH_DEMAND_WINDOW_WITH_PEERS_S : HIGH_DEMAND_WINDOW_ALONE_S;
+    if (this.core && this.core.getConfig().mainStream.highDemandTimeWindow !== window) {
+      this.core.applyDynamicConfig({ highDemandTimeWindow: window });
+    }
+  }
 
   private readonly onChunkUploaded = (bytes: number) => {
     this.stats_.recordUpload(bytes);

@@ -82,6 +82,10 @@ export class StatsCollector {
     else this.peerConnections.delete(peerId);
   }
 
+  peerCount(): number {
+    return this.peerConnections.size;
+  }
+
   clearPeers(): void {
     this.peerConnections.clear();
   }

@@ -1,0 +1,63 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../../demo/test-support/browser.js';
+import type { CdnServer } from '../../../demo/cdn/cdn-server.js';
+import { manifestUrl, openPlayer, p2pOptions, startTestCdn, startTracker, waitFor, waitForEnd, type Tracker } from './support.js';
+
+describe('videojs-spk-p2p: two viewers over real WebRTC', () => {
+  let browser: Browser;
+  let cdn: CdnServer;
+  let tracker: Tracker;
+
+  before(async () => {
+    [browser, cdn, tracker] = await Promise.all([launchChromium(), startTestCdn({ latencyMs: 20 }), startTracker()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await Promise.all([cdn?.close(), tracker?.close()]);
+  });
+
+  it('the second viewer gets at least half of its media bytes from the first, and both agree', async () => {
+    const pageUrl = `${cdn.url}/pages/player.html`;
+    const first = await openPlayer(browser, { pageUrl, src: manifestUrl(cdn, 'viewer-a'), options: p2pOptions(tracker.url), rate: 2 });
+    let second: Awaited<ReturnType<typeof openPlayer>> | undefined;
+    try {
+      // The first viewer is well ahead (its buffer holds the next segments) when the second joins.
+      await waitFor(async () => (await first.state()).currentTime >= 24, 40_000, "first viewer at 24 s");
+      second = await openPlayer(browser, { pageUrl, src: manifestUrl(cdn, 'viewer-b'), options: p2pOptions(tracker.url), rate: 2 });
+      const [endA, endB] = await Promise.all([waitForEnd(first, 90_000), waitForEnd(second, 90_000)]);
+
+      const a = endA.stats;
+      const b = endB.stats;
+      console.log('viewer A', JSON.stringify(a));
+      console.log('viewer B', JSON.stringify(b));
+      assert.deepEqual(endB.stalls, [], 'the second viewer never stalled');
+      assert.deepEqual(endA.stalls, [], 'the first viewer never stalled');
+      assert.ok(b.p2pRatio >= 0.5, `second viewer P2P ratio ${b.p2pRatio.toFixed(2)} >= 0.5`);
+      assert.ok(b.latency.p2p.p50 !== null && b.latency.p2p.p95 !== null);
+      assert.ok(b.discoveryMs !== null && a.discoveryMs !== null, 'both discovered a peer');
+
+      // What one uploaded is what the other received from peers (the only other peer).
+      assert.ok(a.uploadedBytes >= b.p2pBytes, `A uploaded ${a.uploadedBytes} >= B got ${b.p2pBytes} from peers`);
+      assert.ok(a.uploadedBytes <= b.p2pBytes * 1.5, `A uploaded ${a.uploadedBytes}, B used ${b.p2pBytes}`);
+      // The CDN's own byte count agrees with what each player says it took from the CDN.
+      const served = cdn.bytesServed().byClient;
+      for (const [id, stats] of [['viewer-a', a], ['viewer-b', b]] as const) {
+        const cdnSide = served[id] ?? 0;
+        assert.ok(stats.cdnBytes <= cdnSide && stats.cdnBytes >= cdnSide * 0.85, `${id}: player ${stats.cdnBytes} vs CDN ${cdnSide}`);
+      }
+
+      const loadedB = await second.events('segmentloaded');
+      assert.equal(loadedB[0]?.source, 'cdn', 'first segment from the CDN');
+      const fromPeers = loadedB.filter((event) => event.source === 'p2p');
+      assert.ok(fromPeers.length > 0 && fromPeers.every((event) => typeof event.peerId === 'string'));
+      const connectsB = await second.events('peerconnect');
+      const connectsA = await first.events('peerconnect');
+      assert.ok(connectsA.length > 0 && connectsB.length > 0, 'peerconnect on both sides');
+    } finally {
+      await second?.close();
+      await first.close();
+    }
+  });
+});
