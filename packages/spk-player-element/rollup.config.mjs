@@ -1,0 +1,73 @@
+// Browser bundles of <spk-player>, imported by the repository's rollup.config.mjs. Paths are
+// relative to the repository root, where rollup runs. Reads the tsc output in lib/.
+import { readFile } from 'node:fs/promises';
+import nodeResolve from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+import terser from '@rollup/plugin-terser';
+import cssText from './build/css-text.mjs';
+import sizeReport from './build/size-report.mjs';
+
+const pkg = 'packages/spk-player-element';
+const pluginLib = new URL('../videojs-spk-p2p/lib/index.js', import.meta.url).pathname;
+
+/** Bundle the plugin from its tsc output so its lazy P2P core becomes our own chunk. */
+const pluginFromSource = () => ({
+  name: 'spk-plugin-from-source',
+  resolveId(source) {
+    return source === 'videojs-spk-p2p' ? pluginLib : null;
+  },
+});
+
+const plugins = () => [
+  pluginFromSource(),
+  nodeResolve({ browser: true, exportConditions: ['p2pml:core-as-bundle', 'browser', 'import', 'default'] }),
+  commonjs(),
+  cssText(),
+  terser({ format: { comments: false } }),
+];
+
+/** Copies the embed page next to the bundles, so `dist/` is one deployable folder. */
+const embedPage = () => ({
+  name: 'spk-embed-page',
+  async generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'embed.html', source: await readFile(`${pkg}/embed/embed.html`, 'utf8') });
+  },
+});
+
+const KIB = 1024;
+
+export default [
+  // ES module for `<script type="module" src=".../spk-player.js">`: the entry holds Lit and the
+  // element; Video.js, the plugin and the P2P core are chunks loaded relative to it on demand.
+  {
+    input: { 'spk-player': `${pkg}/lib/index.js`, embed: `${pkg}/lib/embed-page.js` },
+    plugins: [
+      ...plugins(),
+      embedPage(),
+      sizeReport({
+        entry: 'spk-player.js',
+        firstFrameModules: [/player-runtime\.js$/, /p2p-runtime\.js$/],
+        budgets: { entry: 16 * KIB, firstFrame: 260 * KIB, total: 380 * KIB },
+      }),
+    ],
+    output: {
+      dir: `${pkg}/dist`,
+      format: 'es',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      sourcemap: true,
+    },
+  },
+  // Classic script for pages without modules: one file, everything inlined.
+  {
+    input: `${pkg}/lib/index.js`,
+    plugins: plugins(),
+    output: {
+      file: `${pkg}/dist/spk-player.iife.js`,
+      format: 'iife',
+      name: 'SpkPlayerElement',
+      inlineDynamicImports: true,
+      sourcemap: true,
+    },
+  },
+];

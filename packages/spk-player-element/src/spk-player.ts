@@ -1,0 +1,639 @@
+import { LitElement, html, nothing, type PropertyValues } from 'lit';
+import {
+  autoplayConverter,
+  onOffConverter,
+  parseAspectRatio,
+  parsePreload,
+  parseSignalUrl,
+  parseStartTime,
+  type AutoplayValue,
+} from './attributes.js';
+import { DEFAULT_SIGNAL_URL } from './defaults.js';
+import { SpkPlayerError, describeError } from './errors.js';
+import { FORWARDED_MEDIA_EVENTS } from './media-events.js';
+import { checkSourceAttributes, resolveSource, type ResolvedSource } from './resolve-source.js';
+import { playerStyles } from './styles.js';
+import type { SpkP2pInstance, SpkP2pStats, VjsFactory, VjsPlayer } from './videojs-types.js';
+
+export type SpkPlayerState = 'idle' | 'loading' | 'ready' | 'error';
+
+/** Detail of the `spk-source` event: what the element is playing and from where. */
+export interface SpkSourceDetail {
+  url: string;
+  gatewayIndex: number;
+  candidates: string[];
+  videoCid: string | undefined;
+  title: string | undefined;
+}
+
+/** Detail of the element's own `error` event and value of `element.error`. */
+export interface SpkErrorDetail {
+  code: string;
+  title: string;
+  message: string;
+  retriable: boolean;
+}
+
+/** Attributes that decide what is played: a change starts over. */
+const SOURCE_PROPERTIES = ['src', 'cid', 'v', 'gateway', 'hiveApi', 'p2p', 'signal'] as const;
+
+/** Start loading a little before the element scrolls into view so the poster is there in time. */
+const LAZY_ROOT_MARGIN = '300px';
+
+interface Runtime {
+  createVideoJs: VjsFactory;
+  videoJsStyles: string;
+}
+
+let runtimePromise: Promise<Runtime> | undefined;
+let videoJsSheet: CSSStyleSheet | undefined;
+
+function loadRuntime(): Promise<Runtime> {
+  runtimePromise ??= import('./player-runtime.js').catch((error: unknown) => {
+    // Let a later retry fetch the chunk again instead of replaying the failure.
+    runtimePromise = undefined;
+    throw error;
+  });
+  return runtimePromise;
+}
+
+function sheetFor(text: string): CSSStyleSheet {
+  if (!videoJsSheet) {
+    videoJsSheet = new CSSStyleSheet();
+    videoJsSheet.replaceSync(text);
+  }
+  return videoJsSheet;
+}
+
+const playIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 4l15 8-15 8z"></path></svg>`;
+
+/**
+ * `<spk-player>`: one tag that plays an SPK Network / 3Speak video with Video.js, sharing its
+ * segments with other viewers over WebRTC (the `spkP2p` plugin) and falling back to the CDN.
+ *
+ * @fires play, pause, playing, waiting, timeupdate, ended, … - re-dispatched media events
+ * @fires error - CustomEvent<SpkErrorDetail> when the element shows its error state
+ * @fires spk-p2p-stats - CustomEvent<SpkP2pStats>, periodically while playing with P2P
+ * @fires spk-source - CustomEvent<SpkSourceDetail> when a source (or a fallback gateway) is set
+ * @fires spk-ready - the Video.js player exists and has its source
+ * @csspart frame, player, placeholder, poster, play-button, title, error, error-title, error-detail, retry
+ * @csspart control-bar, big-play-button - Video.js's own controls
+ * @cssprop --spk-accent, --spk-background, --spk-color, --spk-font-family, --spk-radius,
+ *   --spk-error-background, --spk-error-color, --spk-control-bar-background
+ */
+export class SpkPlayer extends LitElement {
+  static override styles = playerStyles;
+
+  static override properties = {
+    src: { type: String, reflect: true },
+    cid: { type: String, reflect: true },
+    v: { type: String, reflect: true },
+    gateway: { type: String, reflect: true },
+    hiveApi: { type: String, reflect: true, attribute: 'hive-api' },
+    poster: { type: String, reflect: true },
+    autoplay: { converter: autoplayConverter, reflect: true },
+    muted: { type: Boolean, reflect: true },
+    loop: { type: Boolean, reflect: true },
+    controls: { converter: onOffConverter, reflect: true },
+    playsinline: { converter: onOffConverter, reflect: true },
+    preload: { type: String, reflect: true },
+    startTime: { type: String, reflect: true, attribute: 'start-time' },
+    title: { type: String, reflect: true },
+    aspectRatio: { type: String, reflect: true, attribute: 'aspect-ratio' },
+    loading: { type: String, reflect: true },
+    p2p: { converter: onOffConverter, reflect: true },
+    signal: { type: String, reflect: true },
+    lang: { type: String, reflect: true },
+    state: { type: String, reflect: true, attribute: 'state' },
+    resolvedTitle: { state: true },
+    resolvedPoster: { state: true },
+    failure: { state: true },
+    near: { state: true },
+  };
+
+  declare src: string | null;
+  declare cid: string | null;
+  declare v: string | null;
+  declare gateway: string | null;
+  declare hiveApi: string | null;
+  declare poster: string | null;
+  declare autoplay: AutoplayValue;
+  declare muted: boolean;
+  declare loop: boolean;
+  declare controls: boolean;
+  declare playsinline: boolean;
+  declare preload: string | null;
+  declare startTime: string | null;
+  declare title: string;
+  declare aspectRatio: string | null;
+  declare loading: string | null;
+  declare p2p: boolean;
+  declare signal: string | null;
+  declare lang: string;
+  /** Read-only in spirit: reflected so pages and CSS can follow the element (`spk-player[state=error]`). */
+  declare state: SpkPlayerState;
+  private declare resolvedTitle: string | undefined;
+  private declare resolvedPoster: string | undefined;
+  private declare failure: SpkPlayerError | undefined;
+  private declare near: boolean;
+
+  /**
+   * Extra options for the `spkP2p` plugin (e.g. `{ stunServers: [] }`), merged over what the
+   * attributes give. Set before the player starts; changing it later needs `reload()`.
+   */
+  p2pOptions: Record<string, unknown> = {};
+
+  private player: VjsPlayer | undefined;
+  private plugin: SpkP2pInstance | undefined;
+  private source: ResolvedSource | undefined;
+  private gatewayIndex = 0;
+  private generation = 0;
+  private abort: AbortController | undefined;
+  private observer: IntersectionObserver | undefined;
+  private wanted = false;
+  private startApplied = false;
+  private hadPlayback = false;
+  private pendingTime: number | undefined;
+  private readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
+
+  constructor() {
+    super();
+    this.src = null;
+    this.cid = null;
+    this.v = null;
+    this.gateway = null;
+    this.hiveApi = null;
+    this.poster = null;
+    this.autoplay = false;
+    this.muted = false;
+    this.loop = false;
+    this.controls = true;
+    this.playsinline = true;
+    this.preload = null;
+    this.startTime = null;
+    this.aspectRatio = null;
+    this.loading = null;
+    this.p2p = true;
+    this.signal = null;
+    this.state = 'idle';
+    this.near = false;
+  }
+
+  // ---- media-element-like API -------------------------------------------------------------
+
+  get paused(): boolean {
+    return this.player ? this.player.paused() : true;
+  }
+
+  get ended(): boolean {
+    return this.player ? this.player.ended() : false;
+  }
+
+  get duration(): number {
+    const duration = this.player?.duration();
+    return typeof duration === 'number' && duration > 0 ? duration : (this.source?.durationSeconds ?? Number.NaN);
+  }
+
+  get currentTime(): number {
+    if (this.player && this.player.readyState() > 0) return this.player.currentTime();
+    return this.pendingTime ?? this.safeStartTime();
+  }
+
+  set currentTime(seconds: number) {
+    if (!Number.isFinite(seconds) || seconds < 0) return;
+    if (this.player && this.player.readyState() > 0) this.player.currentTime(seconds);
+    else this.pendingTime = seconds;
+  }
+
+  get volume(): number {
+    return this.player ? this.player.volume() : 1;
+  }
+
+  set volume(level: number) {
+    this.player?.volume(Math.min(1, Math.max(0, level)));
+  }
+
+  get readyState(): number {
+    return this.player ? this.player.readyState() : 0;
+  }
+
+  /** The current error, or null; like HTMLMediaElement.error but with SPK codes. */
+  get error(): SpkErrorDetail | null {
+    const failure = this.failure;
+    if (!failure) return null;
+    return { code: failure.code, title: failure.title, message: failure.detail, retriable: failure.retriable };
+  }
+
+  /** The underlying Video.js player once loaded (for advanced use). */
+  get videojsPlayer(): VjsPlayer | undefined {
+    return this.player;
+  }
+
+  /** The plugin's current P2P statistics, or null before the player (or with P2P off). */
+  stats(): SpkP2pStats | null {
+    return this.plugin ? this.plugin.stats() : null;
+  }
+
+  /** Starts playback, loading the player first if needed (also for a lazy element off screen). */
+  async play(): Promise<void> {
+    this.wanted = true;
+    await this.whenReady();
+    const player = this.player;
+    if (!player) throw new Error('spk-player: the player is not available');
+    await player.play();
+  }
+
+  pause(): void {
+    this.wanted = false;
+    this.player?.pause();
+  }
+
+  /** Starts over: resolves the source again and recreates the player (the retry button does this). */
+  reload(): void {
+    this.startLoading();
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------------------
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.loading === 'lazy' && !this.near) this.observeViewport();
+    else this.near = true;
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.observer?.disconnect();
+    this.observer = undefined;
+    this.teardown();
+    this.state = 'idle';
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has('aspectRatio')) {
+      try {
+        this.style.setProperty('--_aspect-ratio', parseAspectRatio(this.aspectRatio));
+      } catch {
+        // Reported by validate() as a visible error; keep the default shape meanwhile.
+        this.style.removeProperty('--_aspect-ratio');
+      }
+    }
+    if (changed.has('loading') && this.loading !== 'lazy' && !this.near && this.isConnected) {
+      this.observer?.disconnect();
+      this.near = true;
+    }
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    // Private reactive state is not part of keyof this, so look it up by name.
+    const nearChanged = (changed as Map<PropertyKey, unknown>).has('near');
+    const sourceChanged = SOURCE_PROPERTIES.some((name) => changed.has(name));
+    const settingsChanged = ['aspectRatio', 'preload', 'startTime'].some((name) => changed.has(name as keyof SpkPlayer));
+    if (nearChanged || sourceChanged || (settingsChanged && this.state === 'error')) {
+      if (this.near || this.wanted) this.startLoading();
+      else this.checkEarly();
+    }
+    if (this.player && !sourceChanged) this.applyPlaybackSettings(changed);
+  }
+
+  // ---- loading --------------------------------------------------------------------------------
+
+  private observeViewport(): void {
+    // Validate right away: a lazy element with a bad attribute shows its error without waiting.
+    this.checkEarly();
+    this.observer?.disconnect();
+    this.observer = new IntersectionObserver(
+      (entries) => {
+        if (entries.some((entry) => entry.isIntersecting)) {
+          this.observer?.disconnect();
+          this.observer = undefined;
+          this.near = true;
+        }
+      },
+      { rootMargin: LAZY_ROOT_MARGIN },
+    );
+    this.observer.observe(this);
+  }
+
+  private checkEarly(): void {
+    try {
+      this.validate();
+      if (this.state === 'error') this.clearFailure('idle');
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private safeStartTime(): number {
+    try {
+      return parseStartTime(this.startTime);
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Everything that can be checked without the network; throws SpkPlayerError. */
+  private validate(): void {
+    checkSourceAttributes({ src: this.src, cid: this.cid, v: this.v, gateway: this.gateway, hiveApi: this.hiveApi, baseUrl: document.baseURI });
+    parsePreload(this.preload);
+    parseStartTime(this.startTime);
+    parseAspectRatio(this.aspectRatio);
+    if (this.signal !== null && this.signal.trim() !== '') parseSignalUrl(this.signal);
+    if (this.loading !== null && this.loading !== '' && this.loading !== 'lazy' && this.loading !== 'eager') {
+      throw new SpkPlayerError('invalid-attribute', `loading="${this.loading}" must be lazy or eager`);
+    }
+  }
+
+  private startLoading(): void {
+    this.near = true;
+    void this.load(++this.generation);
+  }
+
+  private async load(generation: number): Promise<void> {
+    this.teardown();
+    this.failure = undefined;
+    this.state = 'loading';
+    const abort = new AbortController();
+    this.abort = abort;
+    const current = () => generation === this.generation && !abort.signal.aborted;
+    try {
+      this.validate();
+      const [source, runtime] = await Promise.all([
+        resolveSource(
+          { src: this.src, cid: this.cid, v: this.v, gateway: this.gateway, hiveApi: this.hiveApi, baseUrl: document.baseURI },
+          abort.signal,
+        ),
+        loadRuntime().catch((error: unknown) => {
+          throw new SpkPlayerError('player-load-failed', describeError(error), { cause: error });
+        }),
+        this.p2p ? this.loadP2pPlugin() : Promise.resolve(),
+      ]);
+      if (!current()) return;
+      this.source = source;
+      this.resolvedTitle = source.title;
+      this.gatewayIndex = 0;
+      this.createPlayer(runtime, source);
+    } catch (error) {
+      if (current()) this.fail(error);
+    }
+  }
+
+  private async loadP2pPlugin(): Promise<void> {
+    try {
+      await import('./p2p-runtime.js');
+    } catch (error) {
+      // Playing from the CDN beats not playing: P2P is an optimisation.
+      console.warn('spk-player: the P2P plugin could not be loaded; playing from the CDN only.', error);
+    }
+  }
+
+  private createPlayer(runtime: Runtime, source: ResolvedSource): void {
+    const root = this.renderRoot as ShadowRoot;
+    const sheet = sheetFor(runtime.videoJsStyles);
+    if (!root.adoptedStyleSheets.includes(sheet)) {
+      // Video.js's rules go first so the element's theming rules win at equal specificity.
+      root.adoptedStyleSheets = [sheet, ...root.adoptedStyleSheets];
+    }
+    const stage = root.querySelector('.stage');
+    if (!stage) throw new Error('spk-player: render root is missing its stage');
+    const videoElement = document.createElement('video-js');
+    videoElement.className = 'vjs-spk';
+    stage.replaceChildren(videoElement);
+
+    const poster = this.posterUrl(0);
+    const player = runtime.createVideoJs(videoElement, {
+      controls: this.controls,
+      autoplay: this.autoplayOption(),
+      muted: this.muted || this.autoplay === 'muted',
+      loop: this.loop,
+      preload: parsePreload(this.preload),
+      playsinline: this.playsinline,
+      fill: true,
+      experimentalSvgIcons: true,
+      errorDisplay: false,
+      ...(this.lang ? { language: this.lang } : {}),
+      ...(poster ? { poster } : {}),
+      html5: { vhs: { overrideNative: true }, nativeAudioTracks: false, nativeVideoTracks: false },
+    });
+    this.player = player;
+    this.startApplied = false;
+    this.hadPlayback = false;
+    this.exposeParts(player);
+    this.forwardEvents(player);
+    if (this.p2p && typeof player.spkP2p === 'function') {
+      const signal = this.signal !== null && this.signal.trim() !== '' ? parseSignalUrl(this.signal) : DEFAULT_SIGNAL_URL;
+      this.plugin = player.spkP2p({
+        enabled: true,
+        trackerUrls: [signal],
+        ...(source.videoCid !== undefined ? { videoCid: source.videoCid } : {}),
+        ...this.p2pOptions,
+      });
+      this.plugin.on('stats', () => {
+        const stats = this.plugin?.stats();
+        if (stats) this.dispatchEvent(new CustomEvent('spk-p2p-stats', { detail: stats }));
+      });
+    }
+    this.setSource(0);
+    this.state = 'ready';
+    this.dispatchEvent(new Event('spk-ready'));
+    for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+  }
+
+  private setSource(index: number): void {
+    const player = this.player;
+    const source = this.source;
+    const url = source?.candidates[index];
+    if (!player || !source || url === undefined) return;
+    this.gatewayIndex = index;
+    const poster = this.posterUrl(index);
+    if (poster) player.poster(poster);
+    player.src({ src: url, type: 'application/x-mpegURL' });
+    const detail: SpkSourceDetail = {
+      url,
+      gatewayIndex: index,
+      candidates: [...source.candidates],
+      videoCid: source.videoCid,
+      title: source.title,
+    };
+    this.dispatchEvent(new CustomEvent('spk-source', { detail }));
+  }
+
+  private posterUrl(index: number): string | undefined {
+    if (this.poster !== null && this.poster.trim() !== '') {
+      try {
+        const url = new URL(this.poster, document.baseURI);
+        if (url.protocol === 'http:' || url.protocol === 'https:') return url.href;
+      } catch {
+        // An unusable poster is cosmetic: fall back to the video's thumbnail.
+      }
+    }
+    return this.source?.posters[index];
+  }
+
+  private autoplayOption(): boolean | string {
+    if (this.autoplay === 'muted') return 'muted';
+    // 'any' tries with sound first and falls back to muted, as 3Speak's own player does.
+    return this.autoplay ? 'any' : false;
+  }
+
+  /** Lets pages style Video.js's main controls from outside through ::part(). */
+  private exposeParts(player: VjsPlayer): void {
+    player.el().setAttribute('part', 'video');
+    player.getChild('ControlBar')?.el().setAttribute('part', 'control-bar');
+    player.getChild('BigPlayButton')?.el().setAttribute('part', 'big-play-button');
+  }
+
+  private forwardEvents(player: VjsPlayer): void {
+    for (const type of FORWARDED_MEDIA_EVENTS) {
+      player.on(type, () => this.dispatchEvent(new Event(type)));
+    }
+    player.on('loadedmetadata', () => {
+      if (this.startApplied) return;
+      this.startApplied = true;
+      const start = this.pendingTime ?? this.safeStartTime();
+      this.pendingTime = undefined;
+      if (start > 0) player.currentTime(start);
+    });
+    player.on('playing', () => {
+      this.hadPlayback = true;
+    });
+    player.on('volumechange', () => {
+      // Keep the reflected attribute in step with the mute button.
+      if (player.muted() !== this.muted) this.muted = player.muted();
+    });
+    player.on('error', () => this.onPlayerError(player));
+  }
+
+  /**
+   * A failing gateway (unreachable, 404, broken segments) moves playback to the next one at
+   * the same position; only when every gateway failed does the element show an error.
+   */
+  private onPlayerError(player: VjsPlayer): void {
+    const mediaError = player.error();
+    const source = this.source;
+    if (!source || player !== this.player) return;
+    const next = this.gatewayIndex + 1;
+    // Code 3 is a decode error: the same bytes from another gateway would fail the same way.
+    if (mediaError?.code !== 3 && next < source.candidates.length) {
+      const position = player.currentTime();
+      const wasPlaying = this.hadPlayback && !player.paused();
+      player.error(null);
+      if (position > 0) this.pendingTime = position;
+      this.startApplied = false;
+      this.setSource(next);
+      if (wasPlaying || this.wanted) void player.play()?.catch(() => undefined);
+      return;
+    }
+    const detail = mediaError?.message || 'the media could not be loaded';
+    const code = mediaError?.code === 3 ? 'media-error' : 'gateway-unavailable';
+    const tried = source.candidates.length > 1 ? ` (tried ${source.candidates.length} gateways)` : '';
+    this.fail(new SpkPlayerError(code, `${detail}${tried}`));
+  }
+
+  private applyPlaybackSettings(changed: PropertyValues<this>): void {
+    const player = this.player;
+    if (!player) return;
+    if (changed.has('muted') && player.muted() !== this.muted) player.muted(this.muted);
+    if (changed.has('loop')) player.loop(this.loop);
+    if (changed.has('controls')) player.controls(this.controls);
+    if (changed.has('autoplay')) player.autoplay(this.autoplayOption());
+    if (changed.has('playsinline')) player.playsinline(this.playsinline);
+    if (changed.has('lang') && this.lang) player.language(this.lang);
+    if (changed.has('poster')) {
+      const poster = this.posterUrl(this.gatewayIndex);
+      if (poster) player.poster(poster);
+    }
+  }
+
+  private whenReady(): Promise<void> {
+    if (this.player && this.state === 'ready') return Promise.resolve();
+    if (this.state === 'error' && this.failure) return Promise.reject(this.failure);
+    const promise = new Promise<void>((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    if (this.state === 'idle') this.startLoading();
+    return promise;
+  }
+
+  private fail(error: unknown): void {
+    const failure =
+      error instanceof SpkPlayerError ? error : new SpkPlayerError('player-load-failed', describeError(error), { cause: error });
+    this.teardown();
+    this.failure = failure;
+    this.state = 'error';
+    for (const waiter of this.readyWaiters.splice(0)) waiter.reject(failure);
+    const detail = this.error;
+    this.dispatchEvent(new CustomEvent('error', { detail }));
+  }
+
+  private clearFailure(state: SpkPlayerState): void {
+    this.failure = undefined;
+    this.state = state;
+  }
+
+  private teardown(): void {
+    this.abort?.abort();
+    this.abort = undefined;
+    this.plugin = undefined;
+    const player = this.player;
+    this.player = undefined;
+    if (player && !player.isDisposed()) player.dispose();
+    this.renderRoot.querySelector?.('.stage')?.replaceChildren();
+  }
+
+  // ---- rendering ------------------------------------------------------------------------------
+
+  protected override render() {
+    const failure = this.failure;
+    const title = this.title || this.resolvedTitle;
+    const showPlaceholder = this.state !== 'ready' && !failure;
+    // The poster image is only requested once the element is near the viewport.
+    const poster = this.near ? this.posterUrl(0) : undefined;
+    return html`
+      <div class="frame" part="frame" lang=${this.lang || nothing}>
+        <div class="stage" part="player"></div>
+        ${showPlaceholder
+          ? html`<div class="overlay placeholder" part="placeholder" @click=${this.onPlaceholderClick}>
+              ${poster ? html`<img part="poster" src=${poster} alt="" decoding="async" />` : nothing}
+              ${title ? html`<p class="title" part="title">${title}</p>` : nothing}
+              <button
+                class="play-button"
+                part="play-button"
+                type="button"
+                aria-label=${title ? `Play ${title}` : 'Play video'}
+                aria-busy=${this.state === 'loading' ? 'true' : 'false'}
+              >
+                ${playIcon}
+              </button>
+            </div>`
+          : nothing}
+        ${failure
+          ? html`<div class="overlay error" part="error" role="alert">
+              <p class="error-title" part="error-title">${failure.title}</p>
+              <p class="error-detail" part="error-detail">${failure.detail}</p>
+              ${failure.retriable
+                ? html`<button class="retry" part="retry" type="button" @click=${this.onRetry}>Retry</button>`
+                : nothing}
+            </div>`
+          : nothing}
+      </div>
+    `;
+  }
+
+  private readonly onPlaceholderClick = () => {
+    this.wanted = true;
+    if (this.state === 'idle') this.startLoading();
+    void this.whenReady()
+      .then(() => this.player?.play())
+      .catch(() => undefined);
+  };
+
+  private readonly onRetry = (event: Event) => {
+    event.stopPropagation();
+    this.reload();
+  };
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'spk-player': SpkPlayer;
+  }
+}

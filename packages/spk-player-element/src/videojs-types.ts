@@ -1,0 +1,68 @@
+/**
+ * The slice of Video.js's player API the element uses. Video.js's own typings describe
+ * `options` and many returns as `any`; a narrow interface keeps our code strictly typed.
+ */
+export interface VjsEventTarget {
+  on(type: string | string[], listener: (event: Event) => void): void;
+  off(type?: string | string[], listener?: (event: Event) => void): void;
+  one(type: string | string[], listener: (event: Event) => void): void;
+}
+
+export interface VjsMediaError {
+  code: number;
+  message: string;
+}
+
+export interface VjsComponent {
+  el(): HTMLElement;
+}
+
+/** The plugin instance `player.spkP2p()` returns once set up (see videojs-spk-p2p). */
+export interface SpkP2pInstance extends VjsEventTarget {
+  stats(): SpkP2pStats;
+}
+
+export interface SpkP2pStats {
+  mode: 'p2p' | 'cdn-only' | 'disabled';
+  p2pBytes: number;
+  cdnBytes: number;
+  p2pRatio: number;
+  uploadedBytes: number;
+  peers: number;
+  discoveryMs: number | null;
+  latency: { p2p: { p50: number; p95: number }; cdn: { p50: number; p95: number } };
+}
+
+export interface VjsPlayer extends VjsEventTarget, VjsComponent {
+  src(source: { src: string; type: string }): void;
+  currentSrc(): string;
+  play(): Promise<void> | undefined;
+  pause(): void;
+  paused(): boolean;
+  ended(): boolean;
+  currentTime(): number;
+  currentTime(seconds: number): void;
+  duration(): number;
+  readyState(): number;
+  volume(): number;
+  volume(level: number): void;
+  muted(): boolean;
+  muted(value: boolean): void;
+  loop(value: boolean): void;
+  controls(value: boolean): void;
+  autoplay(value: boolean | string): void;
+  poster(url: string): void;
+  preload(value: string): void;
+  playsinline(value: boolean): void;
+  language(code: string): void;
+  error(): VjsMediaError | null;
+  error(value: null): void;
+  videoWidth(): number;
+  videoHeight(): number;
+  dispose(): void;
+  isDisposed(): boolean;
+  getChild(name: string): VjsComponent | undefined;
+  spkP2p?: (options?: Record<string, unknown>) => SpkP2pInstance;
+}
+
+export type VjsFactory = (element: Element, options: Record<string, unknown>) => VjsPlayer;
