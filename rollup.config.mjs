@@ -3,6 +3,7 @@
 import nodeResolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
+import spkPlayerBundles from './packages/spk-player-element/rollup.config.mjs';
 
 const plugin = 'packages/videojs-spk-p2p';
 
@@ -41,5 +42,8 @@ const configs = [
     },
   },
 ];
+
+// <spk-player> (ES module + chunks, IIFE, embed page): see that package's rollup.config.mjs.
+configs.push(...spkPlayerBundles);
 
 export default configs;
