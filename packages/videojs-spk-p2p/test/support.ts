@@ -13,6 +13,8 @@ export const PACKAGE_DIR = join(here, '..');
 
 export interface Tracker {
   url: string;
+  /** WebSocket clients connected right now. */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -24,8 +26,16 @@ export async function startTracker(): Promise<Tracker> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.ws.address() as AddressInfo).port;
+  let open = 0;
+  server.ws.on('connection', (socket) => {
+    open += 1;
+    socket.on('close', () => {
+      open -= 1;
+    });
+  });
   return {
     url: `ws://127.0.0.1:${port}`,
+    connections: () => open,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
