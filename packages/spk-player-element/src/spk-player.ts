@@ -257,8 +257,16 @@ export class SpkPlayer extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.loading === 'lazy' && !this.near) this.observeViewport();
-    else this.near = true;
+    if (this.loading === 'lazy') {
+      // Moved or re-attached: wait for the viewport again rather than loading off screen.
+      this.near = false;
+      this.observeViewport();
+    } else if (this.near) {
+      // Re-attached after a disconnect tore the player down: `near` does not change, so start here.
+      this.startLoading();
+    } else {
+      this.near = true;
+    }
   }
 
   override disconnectedCallback(): void {
@@ -368,6 +376,8 @@ export class SpkPlayer extends LitElement {
         }),
         this.p2p ? this.loadP2pPlugin() : Promise.resolve(),
       ]);
+      // The stage the player goes into exists only after the first render.
+      await this.updateComplete;
       if (!current()) return;
       this.source = source;
       this.resolvedTitle = source.title;

@@ -140,3 +140,34 @@ export async function freePort(): Promise<number> {
     });
   });
 }
+
+export interface Tracker {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * bittorrent-tracker's WebSocket server on loopback: it speaks the protocol of our signal
+ * server (and is what the plugin's own tests use), so the element's P2P wiring can be
+ * checked independently of the signal server's state.
+ */
+export async function startTracker(): Promise<Tracker> {
+  // bittorrent-tracker ships no types; only its WebSocket server is used here.
+  const { Server } = (await import('bittorrent-tracker')) as unknown as {
+    Server: new (options: Record<string, boolean>) => {
+      ws: { address(): { port: number } };
+      listen(port: number, host: string, done: () => void): void;
+      close(done: () => void): void;
+      once(event: 'error', listener: (error: Error) => void): void;
+    };
+  };
+  const server = new Server({ udp: false, http: false, ws: true, stats: false });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    url: `ws://127.0.0.1:${server.ws.address().port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,62 @@
+/**
+ * P2P by default: two `<spk-player cid=…>` viewers using different gateways still meet in
+ * one swarm (keyed by the CID), and the second one gets media from the first over WebRTC.
+ */
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { SAMPLE_CID } from '../../../demo/media/sample.js';
+import { addPlayer, openPage, startFixture, startTracker, waitForState, waitForTime, type Fixture, type Tracker } from './support.js';
+
+let fixture: Fixture;
+let tracker: Tracker;
+
+before(async () => {
+  [fixture, tracker] = await Promise.all([startFixture({ latencyMs: 20 }), startTracker()]);
+});
+
+after(async () => {
+  await tracker?.close();
+  await fixture?.close();
+});
+
+interface Stats {
+  p2pBytes: number;
+  cdnBytes: number;
+  peers: number;
+  mode: string;
+}
+
+test('two viewers of one cid on different gateways share segments over WebRTC', async () => {
+  const first = await openPage(fixture);
+  const second = await openPage(fixture);
+  try {
+    // No STUN on a closed network; host candidates are enough between local browsers.
+    const p2pOptions = { stunServers: [], statsInterval: 300 };
+    const a = await addPlayer(first, { cid: SAMPLE_CID, gateway: fixture.cdn.clientUrl('viewer-a'), signal: tracker.url, muted: '' }, { p2pOptions });
+    await waitForState(first, a, 'ready');
+    await first.$eval(a, (el) => {
+      (el as unknown as { videojsPlayer: { playbackRate(rate: number): void } }).videojsPlayer.playbackRate(2);
+      return (el as unknown as { play(): Promise<void> }).play();
+    });
+    // The first viewer is well ahead (its buffer holds the next segments) when the second joins.
+    await waitForTime(first, a, 18, 40_000);
+
+    const b = await addPlayer(second, { cid: SAMPLE_CID, gateway: fixture.cdn.clientUrl('viewer-b'), signal: tracker.url, muted: '' }, { p2pOptions });
+    await waitForState(second, b, 'ready');
+    await second.$eval(b, (el) => (el as unknown as { play(): Promise<void> }).play());
+    await second.waitForFunction(
+      (selector) => ((document.querySelector(selector) as unknown as { stats(): Stats | null }).stats()?.p2pBytes ?? 0) > 0,
+      b,
+      { timeout: 40_000 },
+    );
+    const stats = (await second.$eval(b, (el) => (el as unknown as { stats(): Stats }).stats())) as Stats;
+    assert.equal(stats.mode, 'p2p');
+    assert.ok(stats.p2pBytes > 0, `p2pBytes ${stats.p2pBytes}`);
+    assert.ok(stats.cdnBytes > 0, 'the first segment still came from the CDN');
+    const statsEvents = await second.evaluate(() => (window as unknown as { events_player: { type: string }[] }).events_player.filter((e) => e.type === 'spk-p2p-stats').length);
+    assert.ok(statsEvents > 0, 'spk-p2p-stats events were dispatched');
+  } finally {
+    await second.close();
+    await first.close();
+  }
+});
