@@ -1,0 +1,16 @@
+/**
+ * What the contributions module needs to know from the signal server: which peer ids a session
+ * secret announced, and from where. Reports are accepted only for sessions that announced at
+ * least one peer id, and are bound to exactly those ids.
+ */
+export interface SessionDirectory {
+  /** Peer ids (raw 20-character or 40-hex) announced on signal connections that carried this secret. */
+  peersOfSession(session: string): Iterable<string>;
+  /** Remote address of that session's signal connection, when the server still knows it. */
+  addressOfSession?(session: string): string | undefined;
+  /** The room (video CID) the session joined, when known. */
+  roomOfSession?(session: string): string | undefined;
+}
+
+/** A directory that knows nothing: only sessions already stored in the database can report. */
+export const EMPTY_DIRECTORY: SessionDirectory = { peersOfSession: () => [] };

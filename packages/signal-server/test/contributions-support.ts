@@ -1,0 +1,124 @@
+/**
+ * Shared set-up of the contributions tests: a fresh SQLite file or a fresh PostgreSQL database
+ * per suite. PostgreSQL is found through $TEST_DATABASE_URL (default
+ * postgres://spk_test:spk_test@127.0.0.1:5432/spk_test, what .ci/run creates); when it cannot
+ * be reached the suite fails, it never skips.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import type { SessionDirectory } from '../src/contributions/index.js';
+import type { ContributionReport } from '../src/contributions/report.js';
+
+export const DIALECTS = ['sqlite', 'postgres'] as const;
+export type Dialect = (typeof DIALECTS)[number];
+
+export const DEFAULT_TEST_DATABASE_URL = 'postgres://spk_test:spk_test@127.0.0.1:5432/spk_test';
+
+export interface TestDatabase {
+  dialect: Dialect;
+  /** Options for `createContributions` / `openContributionsDb`. */
+  options: { databaseUrl?: string; sqlitePath?: string };
+  /** Environment for a child process using this database (`spk-signal --db` / DATABASE_URL). */
+  sqlitePath?: string;
+  databaseUrl?: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase> {
+  if (dialect === 'sqlite') {
+    const dir = mkdtempSync(join(tmpdir(), 'spk-contrib-'));
+    const sqlitePath = join(dir, 'contributions.sqlite');
+    return { dialect, options: { sqlitePath }, sqlitePath, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const adminUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
+  const name = `spk_contrib_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  try {
+    await admin.connect();
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL is required for these tests and is not reachable at ${adminUrl.replace(/:[^:@/]*@/, ':***@')} ` +
+        `(${error instanceof Error ? error.message : String(error)}). Start it (see .ci/run) or set TEST_DATABASE_URL.`,
+    );
+  }
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  return {
+    dialect,
+    options: { databaseUrl },
+    databaseUrl,
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/**
+ * The session → peer ids table the signal server keeps, as plain data, for tests of the storage
+ * and crediting layers that do not need WebSockets. The HTTP and browser suites use the real
+ * signal server instead.
+ */
+export class DirectoryTable implements SessionDirectory {
+  private readonly peers = new Map<string, string[]>();
+  private readonly addresses = new Map<string, string>();
+
+  announce(session: string, peerId: string, address = '127.0.0.1'): void {
+    this.peers.set(session, [...(this.peers.get(session) ?? []), peerId]);
+    this.addresses.set(session, address);
+  }
+
+  forget(session: string): void {
+    this.peers.delete(session);
+    this.addresses.delete(session);
+  }
+
+  peersOfSession(session: string): string[] {
+    return this.peers.get(session) ?? [];
+  }
+
+  addressOfSession(session: string): string | undefined {
+    return this.addresses.get(session);
+  }
+}
+
+export function randomSecret(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function randomPeerId(): string {
+  return randomBytes(20).toString('hex');
+}
+
+let reportCounter = 0;
+export function makeReport(session: string, peers: ContributionReport['peers'], extra: Partial<ContributionReport> = {}): ContributionReport {
+  reportCounter += 1;
+  const now = Date.now();
+  return {
+    reportId: `r${reportCounter}-${randomBytes(6).toString('hex')}`,
+    session,
+    videoCid: 'QmTestVideoCid0000000000000000000000000000000',
+    startedAt: now - 30_000,
+    endedAt: now,
+    sessionDurationMs: 30_000,
+    segmentsShared: 3,
+    segmentsReceived: 2,
+    cdnBytes: 1000,
+    peers,
+    ...extra,
+  };
+}
