@@ -54,3 +54,18 @@ export default function sizeReport({ entry, firstFrameModules, budgets }) {
     },
   };
 }
+
+/** For single-file builds (the IIFE): prints the gzip size of each written file against a budget. */
+export function fileSizeReport({ budget }) {
+  return {
+    name: 'spk-file-size-report',
+    writeBundle(_options, bundle) {
+      for (const file of Object.values(bundle)) {
+        if (file.type !== 'chunk') continue;
+        const size = gzipSync(file.code, { level: 9 }).length;
+        console.log(`spk-player ${file.fileName} (gzip -9): ${kib(size)} (budget ${kib(budget)})`);
+        if (size > budget) this.error(`spk-player: ${file.fileName} over budget: ${kib(size)} > ${kib(budget)}`);
+      }
+    },
+  };
+}

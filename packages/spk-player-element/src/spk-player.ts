@@ -1,6 +1,7 @@
 import { LitElement, html, nothing, type PropertyValues } from 'lit';
 import {
   autoplayConverter,
+  parseHttpUrl,
   onOffConverter,
   parseAspectRatio,
   parsePreload,
@@ -296,7 +297,7 @@ export class SpkPlayer extends LitElement {
     // Private reactive state is not part of keyof this, so look it up by name.
     const nearChanged = (changed as Map<PropertyKey, unknown>).has('near');
     const sourceChanged = SOURCE_PROPERTIES.some((name) => changed.has(name));
-    const settingsChanged = ['aspectRatio', 'preload', 'startTime'].some((name) => changed.has(name as keyof SpkPlayer));
+    const settingsChanged = ['aspectRatio', 'preload', 'startTime', 'poster', 'loading'].some((name) => changed.has(name as keyof SpkPlayer));
     if (nearChanged || sourceChanged || (settingsChanged && this.state === 'error')) {
       if (this.near || this.wanted) this.startLoading();
       else this.checkEarly();
@@ -347,6 +348,7 @@ export class SpkPlayer extends LitElement {
     parseStartTime(this.startTime);
     parseAspectRatio(this.aspectRatio);
     if (this.signal !== null && this.signal.trim() !== '') parseSignalUrl(this.signal);
+    if (this.poster !== null && this.poster.trim() !== '') parseHttpUrl('poster', this.poster, document.baseURI);
     if (this.loading !== null && this.loading !== '' && this.loading !== 'lazy' && this.loading !== 'eager') {
       throw new SpkPlayerError('invalid-attribute', `loading="${this.loading}" must be lazy or eager`);
     }

@@ -263,6 +263,7 @@ describe('<spk-player> error states', () => {
     { name: 'an invalid cid', attributes: () => ({ cid: 'not-a-cid' }), code: 'invalid-cid', title: 'Invalid video CID', retry: false },
     { name: 'an invalid v', attributes: () => ({ v: 'alice' }), code: 'invalid-v', title: 'Invalid video reference', retry: false },
     { name: 'an invalid aspect-ratio', attributes: () => ({ src: fixture.cdn.url + SAMPLE_MANIFEST_PATH, 'aspect-ratio': 'wide' }), code: 'invalid-attribute', title: 'Invalid player setting', retry: false },
+    { name: 'a poster that is not http(s)', attributes: () => ({ src: fixture.cdn.url + SAMPLE_MANIFEST_PATH, poster: 'javascript:alert(1)' }), code: 'invalid-attribute', title: 'Invalid player setting', retry: false },
     { name: 'a signal URL that is not ws(s)', attributes: () => ({ cid: SAMPLE_CID, signal: 'https://example.invalid/' }), code: 'invalid-attribute', title: 'Invalid player setting', retry: false },
     { name: 'a post that does not exist', attributes: () => ({ v: 'alice/missing-post', 'hive-api': hive.url }), code: 'post-not-found', title: 'Video post not found', retry: false },
     { name: 'a post that is not a video', attributes: () => ({ v: 'bob/just-text', 'hive-api': hive.url }), code: 'not-a-video', title: 'This post is not a video', retry: false },
