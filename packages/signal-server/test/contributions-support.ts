@@ -8,6 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { SessionDirectory } from '../src/contributions/index.js';
 import type { ContributionReport } from '../src/contributions/report.js';
@@ -121,4 +123,42 @@ export function makeReport(session: string, peers: ContributionReport['peers'], 
     peers,
     ...extra,
   };
+}
+
+export interface ContributionsHttp {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Mounts a contributions handler on a loopback node:http server (404 for anything else). */
+export async function serveContributions(handle: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>): Promise<ContributionsHttp> {
+  const server = createServer((req, res) => {
+    void handle(req, res).then((handled) => {
+      if (!handled) {
+        res.writeHead(404);
+        res.end();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export async function postJson(url: string, body: unknown, contentType = 'application/json'): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': contentType }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const text = await response.text();
+  return { status: response.status, json: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
+}
+
+export async function getJson(url: string): Promise<{ status: number; json: Record<string, unknown> }> {
+  const response = await fetch(url);
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
 }
