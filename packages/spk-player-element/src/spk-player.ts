@@ -78,7 +78,7 @@ const playIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 4l
  * @fires spk-source - CustomEvent<SpkSourceDetail> when a source (or a fallback gateway) is set
  * @fires spk-ready - the Video.js player exists and has its source
  * @csspart frame, player, placeholder, poster, play-button, title, error, error-title, error-detail, retry
- * @csspart control-bar, big-play-button - Video.js's own controls
+ * @csspart video, control-bar, big-play-button, title-bar - Video.js's own components
  * @cssprop --spk-accent, --spk-background, --spk-color, --spk-font-family, --spk-radius,
  *   --spk-error-background, --spk-error-color, --spk-control-bar-background
  */
@@ -431,6 +431,7 @@ export class SpkPlayer extends LitElement {
     this.startApplied = false;
     this.hadPlayback = false;
     this.exposeParts(player);
+    this.updateTitleBar();
     this.forwardEvents(player);
     if (this.p2p && typeof player.spkP2p === 'function') {
       const signal = this.signal !== null && this.signal.trim() !== '' ? parseSignalUrl(this.signal) : DEFAULT_SIGNAL_URL;
@@ -493,6 +494,12 @@ export class SpkPlayer extends LitElement {
     player.el().setAttribute('part', 'video');
     player.getChild('ControlBar')?.el().setAttribute('part', 'control-bar');
     player.getChild('BigPlayButton')?.el().setAttribute('part', 'big-play-button');
+    player.getChild('TitleBar')?.el().setAttribute('part', 'title-bar');
+  }
+
+  /** Video.js's title bar shows the title over the poster and while paused. */
+  private updateTitleBar(): void {
+    this.player?.getChild('TitleBar')?.update?.({ title: this.title || this.resolvedTitle || '' });
   }
 
   private forwardEvents(player: VjsPlayer): void {
@@ -551,6 +558,7 @@ export class SpkPlayer extends LitElement {
     if (changed.has('autoplay')) player.autoplay(this.autoplayOption());
     if (changed.has('playsinline')) player.playsinline(this.playsinline);
     if (changed.has('lang') && this.lang) player.language(this.lang);
+    if (changed.has('title')) this.updateTitleBar();
     if (changed.has('poster')) {
       const poster = this.posterUrl(this.gatewayIndex);
       if (poster) player.poster(poster);

@@ -15,6 +15,8 @@ export interface VjsMediaError {
 
 export interface VjsComponent {
   el(): HTMLElement;
+  /** Only TitleBar has it: sets its text (rendered with textContent). */
+  update?(options: { title?: string; description?: string }): void;
 }
 
 /** The plugin instance `player.spkP2p()` returns once set up (see videojs-spk-p2p). */

@@ -109,6 +109,8 @@ describe('<spk-player> playback', () => {
       assert.equal(source.title, 'Colour bars');
       const poster = await page.$eval(player, (el) => el.shadowRoot?.querySelector('.vjs-poster img')?.getAttribute('src') ?? '');
       assert.ok(poster.endsWith(`/ipfs/${SAMPLE_CID}/thumbnail.jpg`), `poster ${poster}`);
+      const titleBar = await page.$eval(player, (el) => el.shadowRoot?.querySelector('[part="title-bar"] .vjs-title-bar-title')?.textContent);
+      assert.equal(titleBar, 'Colour bars', 'the post title shows in the title bar');
       await page.$eval(player, (el) => (el as unknown as { play(): Promise<void> }).play());
       await waitForTime(page, player, 0.5);
     });
