@@ -38,6 +38,13 @@ const HIGH_DEMAND_WINDOW_WITH_PEERS_S = 5;
  * joining viewer does not fetch from the CDN what its peers are about to offer.
  */
 const DISCOVERY_GRACE_MS = 2000;
+/**
+ * VHS times a segment request out after 1.5 target durations and then drops to the lowest
+ * rendition. A stand-in request may rightly wait longer (the core holds far-ahead segments until
+ * peers have them), and the loader's watchdog already guarantees delivery before the buffer runs
+ * dry, so VHS's own timeout is only kept as a last resort.
+ */
+const STAND_IN_TIMEOUT_MS = 60_000;
 const P2P_WINDOW_S = 120;
 const HTTP_WINDOW_S = 60;
 
@@ -96,7 +103,11 @@ export class SpkP2pPlugin extends PluginBase {
     }
     this.options = Object.freeze(resolved);
     this.optionsError = error;
-    this.limiter = new UploadLimiter(resolved.uploadLimit);
+    this.limiter = new UploadLimiter(resolved.uploadLimit, (blocked) => {
+      if (blocked) this.stats_.uploadBlocks += 1;
+      // Peers that were turned away forgot what we hold: tell them again once we can serve.
+      else this.storage?.announceAll();
+    });
     this.mode_ = this.initialMode();
     if (resolved.enabled && resolved.trackerUrls.length === 0) {
       videojs.log.warn('videojs-spk-p2p: no `trackerUrls` given, so there is no swarm: segments come from the CDN.');
@@ -129,6 +140,7 @@ export class SpkP2pPlugin extends PluginBase {
     this.vjsPlayer.off(['pause', 'ended'], this.stopStatsTimer);
     this.vjsPlayer.off('loadedmetadata', this.onLoadedMetadata);
     this.stopStatsTimer();
+    this.limiter.dispose();
     this.unhookVhs();
     this.destroyCore();
     if (this.overlay) {
@@ -269,6 +281,7 @@ export class SpkP2pPlugin extends PluginBase {
     if (!mapped) return options;
     const loader = this.segmentLoader;
     this.updateActiveBitrate(mapped);
+    options.timeout = Math.max(Number(options.timeout) || 0, STAND_IN_TIMEOUT_MS);
     options.xhr = new SegmentXhr(async (signal) => {
       const loaded = await loader.load(mapped.segment, signal);
       if (loaded.fallback) this.stats_.cdnFallbacks += 1;

@@ -82,6 +82,11 @@ export class LimitedSegmentStorage implements SegmentStorage {
     return segment.data;
   }
 
+  /** Makes the core re-announce every stream's segments to its peers. */
+  announceAll(): void {
+    for (const streamId of this.streams.keys()) this.onChange?.(streamId);
+  }
+
   getUsage(): { totalCapacity: number; usedCapacity: number } {
     return { totalCapacity: this.limitBytes, usedCapacity: this.usedBytes };
   }

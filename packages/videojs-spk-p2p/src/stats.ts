@@ -26,6 +26,8 @@ export interface SpkP2pStats {
   integrityFailures: number;
   /** Peer requests answered "absent" because the upload limit was reached. */
   uploadsRefused: number;
+  /** Times the upload limit was reached. */
+  uploadBlocks: number;
   /** Segments the plugin fetched from the CDN itself because the P2P path ran late. */
   cdnFallbacks: number;
 }
@@ -56,6 +58,7 @@ export class StatsCollector {
   private discoveryMs: number | null = null;
   integrityFailures = 0;
   uploadsRefused = 0;
+  uploadBlocks = 0;
   cdnFallbacks = 0;
 
   recordSegment(source: SegmentSource, bytes: number, durationMs: number): void {
@@ -104,6 +107,7 @@ export class StatsCollector {
       segments: { ...this.segments },
       integrityFailures: this.integrityFailures,
       uploadsRefused: this.uploadsRefused,
+      uploadBlocks: this.uploadBlocks,
       cdnFallbacks: this.cdnFallbacks,
     };
   }

@@ -1,18 +1,23 @@
 /**
- * Token bucket for uploads. Peers ask for whole segments, so the unit of a grant is a segment:
- * a request is granted only while the bucket is not in debt, and its size is then charged.
- * Over any window the bytes sent stay within `rate × window + one segment`.
+ * Token bucket for uploads. Peers ask for whole segments, so a grant is a whole segment: one is
+ * granted while the bucket is not in debt and its size is then charged. Over any window the bytes
+ * sent stay within `rate × window + one segment`.
+ *
+ * A refused peer forgets that we hold the segment, so the limiter reports when it is blocked and
+ * when the debt is paid, and the plugin then re-announces its segments.
  */
 export class UploadLimiter {
-  private tokens: number;
+  private tokens = 0;
   private lastRefill: number;
+  private blocked = false;
+  private unblockTimer: ReturnType<typeof setTimeout> | undefined;
 
   /** `bytesPerSecond` 0 means unlimited. */
   constructor(
-    private bytesPerSecond: number,
+    private readonly bytesPerSecond: number,
+    private readonly onBlockedChange: (blocked: boolean) => void = () => {},
     private readonly now: () => number = () => performance.now(),
   ) {
-    this.tokens = 0;
     this.lastRefill = this.now();
   }
 
@@ -20,10 +25,8 @@ export class UploadLimiter {
     return this.bytesPerSecond;
   }
 
-  setLimit(bytesPerSecond: number): void {
-    this.refill();
-    this.bytesPerSecond = bytesPerSecond;
-    this.tokens = Math.min(this.tokens, 0);
+  get isBlocked(): boolean {
+    return this.blocked;
   }
 
   /** Returns true and charges `bytes` when an upload of that size may start now. */
@@ -32,7 +35,34 @@ export class UploadLimiter {
     this.refill();
     if (this.tokens < 0) return false;
     this.tokens -= bytes;
+    if (this.tokens < 0) this.block();
     return true;
+  }
+
+  dispose(): void {
+    if (this.unblockTimer !== undefined) clearTimeout(this.unblockTimer);
+    this.unblockTimer = undefined;
+  }
+
+  private block(): void {
+    if (this.unblockTimer !== undefined) clearTimeout(this.unblockTimer);
+    const waitMs = Math.ceil((-this.tokens / this.bytesPerSecond) * 1000);
+    this.unblockTimer = setTimeout(() => {
+      this.unblockTimer = undefined;
+      this.refill();
+      if (this.tokens < 0) {
+        this.block();
+        return;
+      }
+      this.setBlocked(false);
+    }, waitMs);
+    this.setBlocked(true);
+  }
+
+  private setBlocked(blocked: boolean): void {
+    if (blocked === this.blocked) return;
+    this.blocked = blocked;
+    this.onBlockedChange(blocked);
   }
 
   private refill(): void {

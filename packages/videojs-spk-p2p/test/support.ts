@@ -91,6 +91,8 @@ export interface OpenPlayerOptions {
   /** Pass options through `plugins: { spkP2p }` (default) or by calling `player.spkP2p(options)`. */
   pluginsOption?: boolean;
   pageUrl: string;
+  /** Player size in CSS pixels (VHS caps the rendition by it); 320×180 by default. */
+  size?: { width: number; height: number };
 }
 
 export async function openPlayer(browser: Browser, opts: OpenPlayerOptions): Promise<PlayerPage> {
@@ -102,9 +104,15 @@ export async function openPlayer(browser: Browser, opts: OpenPlayerOptions): Pro
   await page.goto(opts.pageUrl);
   await page.waitForFunction(() => (window as unknown as { spkReady?: boolean }).spkReady === true, undefined, { timeout: 15_000 });
   await page.evaluate(
-    ({ src, options, rate, pluginsOption }) =>
-      (window as unknown as { spkTest: { start(o: unknown): boolean } }).spkTest.start({ src, options, rate, pluginsOption }),
-    { src: opts.src, options: opts.options, rate: opts.rate ?? 1, pluginsOption: opts.pluginsOption ?? true },
+    (args) => (window as unknown as { spkTest: { start(o: unknown): boolean } }).spkTest.start(args),
+    {
+      src: opts.src,
+      options: opts.options,
+      rate: opts.rate ?? 1,
+      pluginsOption: opts.pluginsOption ?? true,
+      width: opts.size?.width ?? 320,
+      height: opts.size?.height ?? 180,
+    },
   );
   return {
     page,

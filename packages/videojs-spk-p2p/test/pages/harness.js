@@ -9,12 +9,14 @@ window.spkTest = {
   errors: [],
   stalls: [],
   ended: false,
-  start({ src, options, rate = 1, pluginsOption = true }) {
+  start({ src, options, rate = 1, pluginsOption = true, width = 320, height = 180 }) {
     const videojs = window.videojs;
     const playerOptions = { muted: true, autoplay: false, preload: 'auto' };
     if (pluginsOption) playerOptions.plugins = { spkP2p: options };
     const player = videojs('player', playerOptions);
     window.player = player;
+    // VHS picks renditions by player size too: a bigger player pulls bigger segments.
+    player.dimensions(width, height);
     const plugin = pluginsOption ? player.spkP2p() : player.spkP2p(options);
     for (const name of EVENTS) {
       plugin.on(name, (_event, data) => {

@@ -1,0 +1,21 @@
+export { ContributionReporter, type ContributionReporterOptions, type ReporterState } from './reporter.js';
+export { openReportQueue, DEFAULT_DATABASE_NAME, type QueuedReport, type ReportQueue } from './report-queue.js';
+
+/** The contribution endpoint lives on the signal server, beside its WebSocket. */
+export function contributionEndpointFor(trackerUrl: string): string {
+  const url = new URL(trackerUrl);
+  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
+  url.pathname = '/api/p2p/contribution';
+  url.search = '';
+  url.hash = '';
+  return url.toString();
+}
+
+/**
+ * The public id the server shows for a viewer secret (first 24 hex characters of
+ * sha256("spk-p2p:viewer:" + secret)), for pages that look their own numbers up.
+ */
+export async function publicViewerIdOf(viewerSecret: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`spk-p2p:viewer:${viewerSecret}`));
+  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('').slice(0, 24);
+}
