@@ -40,14 +40,17 @@ export async function openPage(fixture: Fixture, path = '/pages/blank.html'): Pr
   const page = await fixture.browser.newPage({ viewport: { width: 640, height: 480 } });
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
-  (page as Page & { pageErrors?: string[] }).pageErrors = errors;
+  uncaught.set(page, errors);
   await page.goto(`${fixture.cdn.url}${path}`);
   await page.waitForFunction(() => customElements.get('spk-player') !== undefined, undefined, { timeout: 10_000 });
   return page;
 }
 
+const uncaught = new WeakMap<Page, string[]>();
+
+/** Uncaught exceptions the page threw since openPage(). */
 export function pageErrors(page: Page): string[] {
-  return (page as Page & { pageErrors?: string[] }).pageErrors ?? [];
+  return uncaught.get(page) ?? [];
 }
 
 /** Adds `<spk-player>` with the given attributes (set with setAttribute, never as HTML) and records its events. */
@@ -152,15 +155,7 @@ export interface Tracker {
  * checked independently of the signal server's state.
  */
 export async function startTracker(): Promise<Tracker> {
-  // bittorrent-tracker ships no types; only its WebSocket server is used here.
-  const { Server } = (await import('bittorrent-tracker')) as unknown as {
-    Server: new (options: Record<string, boolean>) => {
-      ws: { address(): { port: number } };
-      listen(port: number, host: string, done: () => void): void;
-      close(done: () => void): void;
-      once(event: 'error', listener: (error: Error) => void): void;
-    };
-  };
+  const { Server } = await import('bittorrent-tracker');
   const server = new Server({ udp: false, http: false, ws: true, stats: false });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
