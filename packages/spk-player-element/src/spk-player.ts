@@ -14,7 +14,7 @@ import { SpkPlayerError, describeError } from './errors.js';
 import { FORWARDED_MEDIA_EVENTS } from './media-events.js';
 import { checkSourceAttributes, resolveSource, type ResolvedSource } from './resolve-source.js';
 import { playerStyles } from './styles.js';
-import type { SpkP2pInstance, SpkP2pStats, VjsFactory, VjsPlayer } from './videojs-types.js';
+import type { SpkP2pInstance, SpkP2pStats, VhsResponseHook, VjsFactory, VjsPlayer } from './videojs-types.js';
 
 export type SpkPlayerState = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -37,6 +37,13 @@ export interface SpkErrorDetail {
 
 /** Attributes that decide what is played: a change starts over. */
 const SOURCE_PROPERTIES = ['src', 'cid', 'v', 'gateway', 'hiveApi', 'p2p', 'signal'] as const;
+
+/**
+ * VHS answers a dead gateway mid-playback by retrying other renditions forever, never raising
+ * a player error; this many failed requests in a row (with no success between) move playback
+ * to the next gateway.
+ */
+const GATEWAY_FAILURE_LIMIT = 3;
 
 /** Start loading a little before the element scrolls into view so the poster is there in time. */
 const LAZY_ROOT_MARGIN = '300px';
@@ -155,6 +162,7 @@ export class SpkPlayer extends LitElement {
   private startApplied = false;
   private hadPlayback = false;
   private pendingTime: number | undefined;
+  private failuresInARow = 0;
   private readyWaiters: { resolve: () => void; reject: (error: unknown) => void }[] = [];
 
   constructor() {
@@ -458,6 +466,7 @@ export class SpkPlayer extends LitElement {
     const url = source?.candidates[index];
     if (!player || !source || url === undefined) return;
     this.gatewayIndex = index;
+    this.failuresInARow = 0;
     const poster = this.posterUrl(index);
     if (poster) player.poster(poster);
     player.src({ src: url, type: 'application/x-mpegURL' });
@@ -521,6 +530,36 @@ export class SpkPlayer extends LitElement {
       if (player.muted() !== this.muted) this.muted = player.muted();
     });
     player.on('error', () => this.onPlayerError(player));
+    // VHS makes a new request function (and hook set) for every source.
+    player.on('xhr-hooks-ready', () => player.tech(true)?.vhs?.xhr.onResponse(this.onVhsResponse));
+  }
+
+  private readonly onVhsResponse: VhsResponseHook = (request, error, response) => {
+    if (request.aborted) return;
+    const status = response?.statusCode ?? 0;
+    if (!error && status >= 200 && status < 400) {
+      this.failuresInARow = 0;
+      return;
+    }
+    this.failuresInARow += 1;
+    const source = this.source;
+    const player = this.player;
+    if (!source || !player || this.failuresInARow < GATEWAY_FAILURE_LIMIT) return;
+    // On the last gateway VHS keeps retrying: a short outage then heals by itself.
+    if (this.gatewayIndex + 1 >= source.candidates.length) return;
+    this.failOver(player);
+  };
+
+  /** Moves to the next gateway at the current position, keeping play/pause as it was. */
+  private failOver(player: VjsPlayer): void {
+    const position = player.currentTime();
+    const wasPlaying = this.hadPlayback && !player.paused();
+    this.failuresInARow = 0;
+    player.error(null);
+    if (position > 0) this.pendingTime = position;
+    this.startApplied = false;
+    this.setSource(this.gatewayIndex + 1);
+    if (wasPlaying || this.wanted) void player.play()?.catch(() => undefined);
   }
 
   /**
@@ -534,13 +573,7 @@ export class SpkPlayer extends LitElement {
     const next = this.gatewayIndex + 1;
     // Code 3 is a decode error: the same bytes from another gateway would fail the same way.
     if (mediaError?.code !== 3 && next < source.candidates.length) {
-      const position = player.currentTime();
-      const wasPlaying = this.hadPlayback && !player.paused();
-      player.error(null);
-      if (position > 0) this.pendingTime = position;
-      this.startApplied = false;
-      this.setSource(next);
-      if (wasPlaying || this.wanted) void player.play()?.catch(() => undefined);
+      this.failOver(player);
       return;
     }
     const detail = mediaError?.message || 'the media could not be loaded';

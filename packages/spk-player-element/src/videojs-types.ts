@@ -35,7 +35,17 @@ export interface SpkP2pStats {
   latency: { p2p: { p50: number; p95: number }; cdn: { p50: number; p95: number } };
 }
 
+/** What VHS hands its response hooks (see the VHS notes: `vhs.xhr.onResponse`). */
+export interface VhsResponseHook {
+  (request: { aborted?: boolean; uri?: string }, error: unknown, response: { statusCode?: number } | undefined): void;
+}
+
+export interface VjsTech {
+  vhs?: { xhr: { onResponse(hook: VhsResponseHook): void; offResponse(hook: VhsResponseHook): void } };
+}
+
 export interface VjsPlayer extends VjsEventTarget, VjsComponent {
+  tech(iWillNotUseThisInPlugins: true): VjsTech | undefined;
   src(source: { src: string; type: string }): void;
   currentSrc(): string;
   play(): Promise<void> | undefined;

@@ -97,6 +97,47 @@ describe('<spk-player> playback', () => {
     });
   });
 
+  test('a gateway that goes down mid-playback hands over to the next one at the same position', async () => {
+    const first = await startCdn();
+    try {
+      await withPage(async (page) => {
+        const player = await addPlayer(page, { cid: SAMPLE_CID, gateway: `${first.url} ${fixture.cdn.url}`, p2p: 'off', muted: '' });
+        await waitForState(page, player, 'ready');
+        await page.$eval(player, (el) => (el as unknown as { play(): Promise<void> }).play());
+        await waitForTime(page, player, 1);
+        // Record where playback was at the hand-over, and the earliest time shown after it.
+        await page.$eval(player, (el) => {
+          const record = { switchedAt: -1, earliestAfter: Number.POSITIVE_INFINITY };
+          (window as unknown as { handover: typeof record }).handover = record;
+          const media = el as unknown as { currentTime: number };
+          el.addEventListener('spk-source', (event) => {
+            if ((event as CustomEvent<{ gatewayIndex: number }>).detail.gatewayIndex === 1) record.switchedAt = media.currentTime;
+          });
+          el.addEventListener('timeupdate', () => {
+            if (record.switchedAt >= 0) record.earliestAfter = Math.min(record.earliestAfter, media.currentTime);
+          });
+        });
+        await first.close();
+        const handover = await page.waitForFunction(
+          () => {
+            const record = (window as unknown as { handover: { switchedAt: number; earliestAfter: number } }).handover;
+            return record.switchedAt >= 0 && record.earliestAfter < Number.POSITIVE_INFINITY ? record : null;
+          },
+          undefined,
+          { timeout: 30_000 },
+        );
+        const { switchedAt } = (await handover.jsonValue()) as { switchedAt: number };
+        assert.ok(switchedAt >= 1, `switched at ${switchedAt}`);
+        await waitForTime(page, player, switchedAt + 1, 30_000);
+        const { earliestAfter } = await page.evaluate(() => (window as unknown as { handover: { earliestAfter: number } }).handover);
+        assert.ok(earliestAfter >= switchedAt - 0.5, `resumed at ${earliestAfter}, switched at ${switchedAt}`);
+        assert.ok(!(await events(page)).some((event) => event.type === 'error'));
+      });
+    } finally {
+      await first.close();
+    }
+  });
+
   test('v="owner/permlink" resolves through the Hive API and shows the post thumbnail as poster', async () => {
     hive.calls.length = 0;
     await withPage(async (page) => {
