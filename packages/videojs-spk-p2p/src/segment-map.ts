@@ -113,7 +113,8 @@ export class SegmentMap {
   private syncPlaylist(playlist: VhsPlaylist, type: StreamType, language: string | undefined): void {
     const runtimeId = playlist.resolvedUri ?? playlist.id;
     const segments = playlist.segments;
-    if (runtimeId === undefined || !segments || segments.length === 0) return;
+    // Live playlists slide and renumber; only VOD (3Speak's case) is shared, live stays on HTTP.
+    if (runtimeId === undefined || !segments || segments.length === 0 || playlist.endList !== true) return;
     const known = this.knownSegmentCounts.get(runtimeId);
     if (known === undefined) {
       const attributes = playlist.attributes ?? {};
