@@ -1,6 +1,6 @@
 // Browser bundles of <spk-player>, imported by the repository's rollup.config.mjs. Paths are
 // relative to the repository root, where rollup runs. Reads the tsc output in lib/.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
@@ -34,6 +34,14 @@ const embedPage = () => ({
   },
 });
 
+/** Hashed chunk names change with their content: drop the previous build's so dist/ stays deployable as is. */
+const cleanChunks = () => ({
+  name: 'spk-clean-chunks',
+  async buildStart() {
+    await rm(`${pkg}/dist/chunks`, { recursive: true, force: true });
+  },
+});
+
 const KIB = 1024;
 
 export default [
@@ -42,6 +50,7 @@ export default [
   {
     input: { 'spk-player': `${pkg}/lib/index.js`, embed: `${pkg}/lib/embed-page.js` },
     plugins: [
+      cleanChunks(),
       ...plugins(),
       embedPage(),
       sizeReport({
