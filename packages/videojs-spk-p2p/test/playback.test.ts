@@ -50,4 +50,23 @@ describe('videojs-spk-p2p: single player', () => {
       await player.close();
     }
   });
+
+  it('survives a seek while segments are in flight and still plays to the end', async () => {
+    const player = await openPlayer(browser, {
+      pageUrl: `${cdn.url}/pages/player.html`,
+      src: manifestUrl(cdn, 'seeker'),
+      options: p2pOptions(tracker.url),
+      rate: 4,
+    });
+    try {
+      await waitFor(async () => (await player.events('coreready')).length > 0 && (await player.state()).currentTime > 3, 20_000, 'engine ready');
+      await player.page.evaluate(() => (window as unknown as { player: { currentTime(t: number): void } }).player.currentTime(40));
+      const state = await waitForEnd(player, 30_000);
+      assert.deepEqual(state.errors, []);
+      const loaded = await player.events('segmentloaded');
+      assert.ok(loaded.some((event) => /_[6-9]\.ts$/.test(String(event.url))), 'segments after the seek point loaded');
+    } finally {
+      await player.close();
+    }
+  });
 });
