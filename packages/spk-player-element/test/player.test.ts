@@ -3,9 +3,12 @@
  * and a local Hive JSON-RPC node.
  */
 import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
-import { SAMPLE_CID, SAMPLE_DURATION_S, SAMPLE_MANIFEST_PATH } from '../../../demo/media/sample.js';
+import { SAMPLE_CID, SAMPLE_DIR, SAMPLE_DURATION_S, SAMPLE_MANIFEST_PATH, SAMPLE_SEGMENTS_PER_RENDITION } from '../../../demo/media/sample.js';
 import { startCdn } from '../../../demo/cdn/cdn-server.js';
 import { startHiveFixture, threeSpeakMetadata, type HiveFixture } from './hive-fixture.js';
 import {
@@ -355,6 +358,32 @@ describe('<spk-player> error states', () => {
       assert.equal(await errorText(page, player), null);
     });
     hive.failWithStatus = undefined;
+  });
+
+  test('media that cannot be decoded shows media-error instead of hanging', async () => {
+    // A gateway serving a real playlist whose segments are not MPEG-TS.
+    const cid = 'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o';
+    const root = mkdtempSync(join(tmpdir(), 'spk-broken-media-'));
+    const dir = join(root, 'ipfs', cid);
+    mkdirSync(join(dir, '480p'), { recursive: true });
+    writeFileSync(join(dir, 'manifest.m3u8'), '#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=514800,RESOLUTION=854x480,CODECS="avc1.4d401e,mp4a.40.2"\n480p/index.m3u8\n');
+    cpSync(join(SAMPLE_DIR, '480p', 'index.m3u8'), join(dir, '480p', 'index.m3u8'));
+    for (let i = 0; i < SAMPLE_SEGMENTS_PER_RENDITION; i++) writeFileSync(join(dir, '480p', `480p_${i}.ts`), Buffer.alloc(188 * 500, 0x47 + i));
+    const broken = await startCdn({ root });
+    try {
+      await withPage(async (page) => {
+        const player = await addPlayer(page, { cid, gateway: broken.url, p2p: 'off', muted: '', autoplay: 'muted' });
+        await waitForState(page, player, 'error', 20_000);
+        const shown = await errorText(page, player);
+        assert.equal(shown?.title, 'The video could not be played');
+        assert.equal(shown?.retry, true);
+        const error = (await events(page)).find((event) => event.type === 'error')?.detail as { code: string } | undefined;
+        assert.equal(error?.code, 'media-error');
+      });
+    } finally {
+      await broken.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test('every gateway down shows a retry that recovers once a gateway is back', async () => {
