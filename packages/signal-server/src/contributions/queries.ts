@@ -1,5 +1,5 @@
 /** Read side for the HTTP API and the dashboard: viewer summaries, leaderboard, network timeline. */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { viewerCredits, type CreditPolicy, type DayRange } from './crediting.js';
 import { publicViewerId, utcDay } from './identity.js';
 import type { ContributionsDatabase } from './schema.js';
@@ -172,18 +172,20 @@ const HOUR_MS = 3_600_000;
 export async function timeline(db: Kysely<ContributionsDatabase>, hours: number, now: number): Promise<TimelinePoint[]> {
   const lastHour = Math.floor(now / HOUR_MS);
   const firstHour = lastHour - hours + 1;
+  // A literal divisor: bound as a parameter, better-sqlite3 would pass a REAL and SQLite would
+  // divide in floating point; with two integers both databases divide in integers.
+  const hourOf = sql<number>`${sql.ref('timestamp')} / ${sql.lit(HOUR_MS)}`;
   const rows = await db
     .selectFrom('p2p_contributions')
     .select((eb) => [
-      // Integer division on both SQLite and PostgreSQL (both operands are integers).
-      eb('timestamp', '/', HOUR_MS).as('hour'),
+      hourOf.as('hour'),
       eb.fn.sum<string | number>('bytes_received').as('p2p'),
       eb.fn.sum<string | number>('bytes_from_cdn').as('cdn'),
       eb.fn.sum<string | number>('bytes_shared').as('shared'),
       eb.fn.countAll<string | number>().as('reports'),
     ])
     .where('timestamp', '>=', firstHour * HOUR_MS)
-    .groupBy((eb) => eb('timestamp', '/', HOUR_MS))
+    .groupBy(hourOf)
     .execute();
   const byHour = new Map(rows.map((row) => [toNumber(row.hour), row]));
   const result: TimelinePoint[] = [];
