@@ -1,0 +1,118 @@
+/**
+ * Server options from command-line flags and environment variables: each option has a
+ * kebab-case flag and an `SPK_SIGNAL_*` variable; a flag wins over the variable.
+ */
+import { parseArgs } from 'node:util';
+import type { SignalServerOptions } from './options.js';
+
+type Kind = 'number' | 'boolean' | 'string' | 'list';
+
+interface Setting {
+  flag: string;
+  env: string;
+  option: keyof SignalServerOptions | 'port' | 'host';
+  kind: Kind;
+  help: string;
+}
+
+const setting = (option: Setting['option'], kind: Kind, help: string): Setting => {
+  const flag = option.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return { flag, env: `SPK_SIGNAL_${flag.replace(/-/g, '_').toUpperCase()}`, option, kind, help };
+};
+
+export const SETTINGS: Setting[] = [
+  setting('port', 'number', 'port to listen on (default 8080; env PORT also works)'),
+  setting('host', 'string', 'address to bind (default 127.0.0.1)'),
+  setting('path', 'string', 'WebSocket path (default /api/p2p/signal)'),
+  setting('announceIntervalS', 'number', 'announce interval sent to clients, s (120)'),
+  setting('maxMessageBytes', 'number', 'largest message, bytes (65536)'),
+  setting('maxOffersPerAnnounce', 'number', 'offers per announce (10)'),
+  setting('maxNumwant', 'number', 'numwant cap (20)'),
+  setting('maxSdpLength', 'number', 'longest SDP, characters (16384)'),
+  setting('maxSwarmsPerConnection', 'number', 'swarms per connection (16)'),
+  setting('idleTimeoutMs', 'number', 'close silent connections after, ms (300000)'),
+  setting('peerTimeoutMs', 'number', 'drop peers not re-announcing after, ms (270000)'),
+  setting('offerTimeoutMs', 'number', 'relayed offers can be answered for, ms (60000)'),
+  setting('pingIntervalMs', 'number', 'WebSocket ping period, ms, 0 = off (30000)'),
+  setting('messageRate', 'number', 'messages/s per connection, 0 = unlimited (20)'),
+  setting('messageBurst', 'number', 'message burst per connection (60)'),
+  setting('maxConnectionsPerIp', 'number', 'connections per address, 0 = unlimited (64)'),
+  setting('maxConnections', 'number', 'connections in total, 0 = unlimited (50000)'),
+  setting('allowedOrigins', 'list', 'comma-separated browser origins allowed (any)'),
+  setting('allowedCids', 'list', 'comma-separated CIDs open without a token'),
+  setting('roomTokenSecret', 'list', 'HMAC secret(s) for room tokens, comma-separated'),
+  setting('allowAnyRoomName', 'boolean', 'accept rooms that are not IPFS CIDs (development)'),
+  setting('regionHeader', 'string', 'trusted proxy header carrying the client region'),
+  setting('clientIpHeader', 'string', 'trusted proxy header carrying the client address'),
+  setting('reportThreshold', 'number', 'distinct reporters before a peer is blocked (3)'),
+  setting('banDurationMs', 'number', 'how long a reported peer is blocked, ms (3600000)'),
+  setting('banAddress', 'boolean', "also block the reported peer's address"),
+  setting('reportersByAddress', 'boolean', 'count reporters by address, not session (true)'),
+  setting('logLevel', 'string', 'pino level: fatal, error, warn, info, debug, trace, silent (info)'),
+];
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface ServeConfig {
+  port: number;
+  host: string;
+  options: SignalServerOptions;
+  help: boolean;
+}
+
+function convert(s: Setting, raw: string | boolean): unknown {
+  if (s.kind === 'boolean') {
+    if (typeof raw === 'boolean') return raw;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    throw new ConfigError(`${s.flag} must be true or false, got ${JSON.stringify(raw)}`);
+  }
+  const text = String(raw);
+  if (s.kind === 'number') {
+    if (!/^\d+(\.\d+)?$/.test(text)) throw new ConfigError(`--${s.flag} must be a non-negative number, got ${JSON.stringify(text)}`);
+    return Number(text);
+  }
+  if (s.kind === 'list') return text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  return text;
+}
+
+export function parseServeConfig(argv: string[], env: NodeJS.ProcessEnv): ServeConfig {
+  const flagOptions: Record<string, { type: 'string' | 'boolean' }> = { help: { type: 'boolean' } };
+  for (const s of SETTINGS) {
+    flagOptions[s.flag] = { type: s.kind === 'boolean' ? 'boolean' : 'string' };
+    if (s.kind === 'boolean') flagOptions[`no-${s.flag}`] = { type: 'boolean' };
+  }
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: flagOptions, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
+  const result: Record<string, unknown> = {};
+  for (const s of SETTINGS) {
+    let raw: string | boolean | undefined = values[s.flag];
+    if (s.kind === 'boolean' && values[`no-${s.flag}`] === true) raw = false;
+    if (raw === undefined) raw = env[s.env];
+    if (raw === undefined && s.option === 'port') raw = env.PORT;
+    if (raw === undefined) continue;
+    result[s.option] = convert(s, raw);
+  }
+  const { port = 8080, host = '127.0.0.1', ...options } = result as { port?: number; host?: string } & SignalServerOptions;
+  if (!Number.isInteger(port) || port > 65535) throw new ConfigError(`--port must be an integer from 0 to 65535, got ${port}`);
+  return { port, host, options, help: values.help === true };
+}
+
+export function serveUsage(): string {
+  const rows = SETTINGS.map((s) => `  --${(s.flag + (s.kind === 'boolean' ? '' : ' <v>')).padEnd(30)} ${s.env.padEnd(38)} ${s.help}`);
+  return [
+    'Usage: spk-signal [serve] [flags]          run the signal server',
+    '       spk-signal token --cid <cid> [--ttl <seconds>] [--secret <s>]   print a room token',
+    '       spk-signal payouts ...             contribution payouts (spk-signal payouts --help)',
+    '',
+    'Flags (environment variable in the second column; a flag wins):',
+    ...rows,
+    '  --help',
+  ].join('\n');
+}

@@ -1,0 +1,74 @@
+/** The signal server's own HTTP routes: room info, stats, health, metrics and peer reports. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError, readJson, sendJson, type HttpRouter } from './http-router.js';
+import { isCid, parsePeerId, SESSION_PATTERN } from './ids.js';
+import type { ResolvedOptions } from './options.js';
+import type { ReportBook } from './reports.js';
+import type { Rooms } from './rooms.js';
+import type { RoomInfo, SignalStats } from './server.js';
+import type { Sessions } from './sessions.js';
+
+export interface ApiDeps {
+  stats(): SignalStats;
+  room(cid: string): RoomInfo;
+  metrics(): string;
+  isClosing(): boolean;
+  sessions: Sessions;
+  rooms: Rooms;
+  reports: ReportBook;
+  options: ResolvedOptions;
+}
+
+const MAX_REPORT_BYTES = 4096;
+
+export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
+  const validRoom = (cid: string) => (deps.options.allowAnyRoomName ? /^[A-Za-z0-9._-]{1,128}$/.test(cid) : isCid(cid));
+
+  router.route('GET', '/healthz', (_req, res) => {
+    if (deps.isClosing()) return sendJson(res, 503, { status: 'shutting down' });
+    const { connections, rooms, uptimeSeconds } = deps.stats();
+    sendJson(res, 200, { status: 'ok', connections, rooms, uptimeSeconds });
+  });
+
+  router.route('GET', '/metrics', (_req, res) => {
+    const text = deps.metrics();
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8', 'Content-Length': Buffer.byteLength(text), 'Cache-Control': 'no-store' });
+    res.end(text);
+  });
+
+  router.route('GET', '/api/p2p/stats', (_req, res) => sendJson(res, 200, deps.stats()));
+
+  router.route('GET', '/api/p2p/rooms/:videoCid', (_req, res, params) => {
+    const cid = params.videoCid ?? '';
+    if (!validRoom(cid)) return sendJson(res, 400, { error: 'videoCid is not a valid IPFS CID' });
+    sendJson(res, 200, deps.room(cid));
+  });
+
+  router.route('POST', '/api/p2p/reports', async (req, res) => {
+    try {
+      await report(req, res, deps, validRoom);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      if (error.status === 413) req.resume();
+      sendJson(res, error.status, { error: error.message });
+    }
+  });
+}
+
+async function report(req: IncomingMessage, res: ServerResponse, deps: ApiDeps, validRoom: (cid: string) => boolean): Promise<void> {
+  const body = await readJson(req, MAX_REPORT_BYTES);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'body must be a JSON object { cid, session, peerId, reason }');
+  const { cid, session, peerId, reason } = body as Record<string, unknown>;
+  if (typeof cid !== 'string' || !validRoom(cid)) throw new HttpError(400, '`cid` must be the video CID');
+  if (typeof session !== 'string' || !SESSION_PATTERN.test(session)) throw new HttpError(400, '`session` must be your 16-128 character session secret');
+  const reported = parsePeerId(peerId);
+  if (reported === undefined) throw new HttpError(400, '`peerId` must be a 20-character peer id or its 40-character hex');
+  if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) throw new HttpError(400, '`reason` must be a string of at most 200 characters');
+  if (!deps.sessions.isConnected(session, cid)) throw new HttpError(403, 'this session is not connected to the signal server in this room');
+  if ([...deps.sessions.peersOfSession(session)].includes(reported)) throw new HttpError(400, 'a session cannot report its own peer');
+  const room = deps.rooms.rooms.get(cid);
+  if (!room) throw new HttpError(403, 'this session is not connected to the signal server in this room');
+  const reporterKey = deps.options.reportersByAddress ? `ip:${deps.sessions.addressOfSession(session) ?? ''}` : `session:${session}`;
+  const outcome = deps.reports.report(room, reporterKey, reported, deps.options.now());
+  sendJson(res, 202, outcome);
+}

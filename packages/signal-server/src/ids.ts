@@ -1,0 +1,38 @@
+/**
+ * Tracker ids (info_hash, peer_id, offer_id) are 20 bytes carried as 20-character JSON strings
+ * with one code point 0–255 per byte. Hex is how they leave the server (HTTP, logs).
+ */
+export const ID_LENGTH = 20;
+
+export function isBinaryId(value: unknown): value is string {
+  if (typeof value !== 'string' || value.length !== ID_LENGTH) return false;
+  for (let i = 0; i < ID_LENGTH; i++) if (value.charCodeAt(i) > 0xff) return false;
+  return true;
+}
+
+export function binaryToHex(id: string): string {
+  let hex = '';
+  for (let i = 0; i < id.length; i++) hex += (id.charCodeAt(i) & 0xff).toString(16).padStart(2, '0');
+  return hex;
+}
+
+/** Accepts the raw 20-character form or its 40-character hex; `undefined` for anything else. */
+export function parsePeerId(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (/^[0-9a-fA-F]{40}$/.test(value)) {
+    let raw = '';
+    for (let i = 0; i < 40; i += 2) raw += String.fromCharCode(parseInt(value.slice(i, i + 2), 16));
+    return raw;
+  }
+  return isBinaryId(value) ? value : undefined;
+}
+
+/** IPFS CIDs as 3Speak stores them: CIDv0 (base58btc `Qm…`) or CIDv1 in base32 / base36. */
+const CID_PATTERN = /^(Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{50,100}|k[0-9a-z]{40,100})$/;
+
+export function isCid(value: string): boolean {
+  return CID_PATTERN.test(value);
+}
+
+export const SESSION_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+export const REGION_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;

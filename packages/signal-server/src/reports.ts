@@ -1,0 +1,69 @@
+/**
+ * Reports of peers whose segments failed the integrity check. Each reported peer id counts
+ * distinct reporters (by address or by session); at the threshold it is blocked in that room:
+ * no offers to or from it until the ban expires.
+ */
+import type { Logger } from 'pino';
+import type { ResolvedOptions } from './options.js';
+import type { Room } from './rooms.js';
+import { binaryToHex } from './ids.js';
+
+const MAX_REPORTED_PER_ROOM = 10_000;
+
+export interface ReportOutcome {
+  count: number;
+  threshold: number;
+  blocked: boolean;
+}
+
+export class ReportBook {
+  reportsCounted = 0;
+  bansIssued = 0;
+
+  constructor(private readonly options: ResolvedOptions, private readonly log: Logger) {}
+
+  report(room: Room, reporterKey: string, peerId: string, now: number): ReportOutcome {
+    let reporters = room.reports.get(peerId);
+    if (!reporters) {
+      if (room.reports.size >= MAX_REPORTED_PER_ROOM) {
+        const oldest = room.reports.keys().next();
+        if (!oldest.done) room.reports.delete(oldest.value);
+      }
+      reporters = new Set();
+      room.reports.set(peerId, reporters);
+    }
+    if (!reporters.has(reporterKey)) {
+      reporters.add(reporterKey);
+      this.reportsCounted++;
+    }
+    const threshold = this.options.reportThreshold;
+    const until = room.bannedPeers.get(peerId);
+    let blocked = until !== undefined && until > now;
+    if (!blocked && reporters.size >= threshold) {
+      blocked = true;
+      this.bansIssued++;
+      room.bannedPeers.set(peerId, now + this.options.banDurationMs);
+      let address: string | undefined;
+      if (this.options.banAddress) {
+        for (const swarm of room.swarms.values()) {
+          address = swarm.peers.get(peerId)?.conn.ip;
+          if (address !== undefined) break;
+        }
+        if (address !== undefined) room.bannedAddresses.set(address, now + this.options.banDurationMs);
+      }
+      this.log.warn({ room: room.cid, peerId: binaryToHex(peerId), reporters: reporters.size, address }, 'peer blocked after integrity reports');
+    }
+    return { count: reporters.size, threshold, blocked };
+  }
+
+  /** Forgets expired bans, and the reports that led to them. */
+  sweep(room: Room, now: number): void {
+    for (const [peerId, until] of room.bannedPeers) {
+      if (until <= now) {
+        room.bannedPeers.delete(peerId);
+        room.reports.delete(peerId);
+      }
+    }
+    for (const [address, until] of room.bannedAddresses) if (until <= now) room.bannedAddresses.delete(address);
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * Who is where: rooms (one per video CID) hold swarms (one per rendition info_hash), swarms hold
+ * members (a peer id announced on one connection). Each swarm also keeps its members in an array
+ * so picking random offer targets never copies the whole swarm.
+ */
+import type { WebSocket } from 'ws';
+import { binaryToHex } from './ids.js';
+
+export interface Connection {
+  readonly id: number;
+  readonly socket: WebSocket;
+  readonly ip: string;
+  readonly room: Room;
+  readonly session: string | undefined;
+  /** '' when unknown. */
+  readonly region: string;
+  readonly openedAt: number;
+  readonly members: Map<string, Member>;
+  lastSeen: number;
+  tokens: number;
+  tokensAt: number;
+  /** Messages dropped in a row by the rate limit. */
+  dropped: number;
+  closing: boolean;
+  /** Answered the last ping. */
+  alive: boolean;
+}
+
+export interface Member {
+  readonly peerId: string;
+  readonly conn: Connection;
+  readonly swarm: Swarm;
+  /** `{"action":"announce","info_hash":…,"peer_id":…` — the start of every offer/answer this member sends. */
+  readonly relayPrefix: string;
+  completed: boolean;
+  lastAnnounce: number;
+  index: number;
+  /** Offers relayed to this member that it may still answer: offer_id → sender peer id and time. */
+  readonly pending: Map<string, { from: string; at: number }>;
+}
+
+export interface Swarm {
+  readonly infoHash: string;
+  readonly hex: string;
+  readonly room: Room;
+  readonly since: number;
+  /** `{"action":"announce","interval":N,"info_hash":…` — the start of every announce reply. */
+  readonly replyPrefix: string;
+  readonly peers: Map<string, Member>;
+  readonly list: Member[];
+  complete: number;
+  downloaded: number;
+}
+
+export interface Room {
+  readonly cid: string;
+  readonly since: number;
+  readonly swarms: Map<string, Swarm>;
+  readonly connections: Set<Connection>;
+  /** Blocked peer ids / addresses → blocked until (ms). */
+  readonly bannedPeers: Map<string, number>;
+  readonly bannedAddresses: Map<string, number>;
+  /** Reported peer id → reporter keys. */
+  readonly reports: Map<string, Set<string>>;
+}
+
+const MAX_PENDING_OFFERS = 128;
+
+export class Rooms {
+  readonly rooms = new Map<string, Room>();
+  swarmCount = 0;
+  memberCount = 0;
+
+  constructor(private readonly intervalS: number) {}
+
+  room(cid: string, now: number): Room {
+    let room = this.rooms.get(cid);
+    if (!room) {
+      room = { cid, since: now, swarms: new Map(), connections: new Set(), bannedPeers: new Map(), bannedAddresses: new Map(), reports: new Map() };
+      this.rooms.set(cid, room);
+    }
+    return room;
+  }
+
+  /** Drops a room once nobody is in it and nothing about it needs remembering. */
+  releaseRoom(room: Room): void {
+    if (room.connections.size === 0 && room.bannedPeers.size === 0 && room.bannedAddresses.size === 0) {
+      this.rooms.delete(room.cid);
+    }
+  }
+
+  swarm(room: Room, infoHash: string, now: number): Swarm {
+    let swarm = room.swarms.get(infoHash);
+    if (!swarm) {
+      swarm = {
+        infoHash,
+        hex: binaryToHex(infoHash),
+        room,
+        since: now,
+        replyPrefix: `{"action":"announce","interval":${this.intervalS},"info_hash":${JSON.stringify(infoHash)}`,
+        peers: new Map(),
+        list: [],
+        complete: 0,
+        downloaded: 0,
+      };
+      room.swarms.set(infoHash, swarm);
+      this.swarmCount++;
+    }
+    return swarm;
+  }
+
+  join(conn: Connection, swarm: Swarm, peerId: string, now: number): Member {
+    const member: Member = {
+      peerId,
+      conn,
+      swarm,
+      relayPrefix: `{"action":"announce","info_hash":${JSON.stringify(swarm.infoHash)},"peer_id":${JSON.stringify(peerId)}`,
+      completed: false,
+      lastAnnounce: now,
+      index: swarm.list.length,
+      pending: new Map(),
+    };
+    swarm.peers.set(peerId, member);
+    swarm.list.push(member);
+    conn.members.set(swarm.infoHash, member);
+    this.memberCount++;
+    return member;
+  }
+
+  leave(member: Member): void {
+    const { swarm, conn } = member;
+    if (swarm.peers.get(member.peerId) !== member) return;
+    swarm.peers.delete(member.peerId);
+    const last = swarm.list.pop() as Member;
+    if (last !== member) {
+      swarm.list[member.index] = last;
+      last.index = member.index;
+    }
+    if (member.completed) swarm.complete--;
+    if (conn.members.get(swarm.infoHash) === member) conn.members.delete(swarm.infoHash);
+    this.memberCount--;
+    if (swarm.peers.size === 0) {
+      swarm.room.swarms.delete(swarm.infoHash);
+      this.swarmCount--;
+    }
+  }
+
+  rememberOffer(target: Member, offerId: string, from: string, now: number): void {
+    if (target.pending.size >= MAX_PENDING_OFFERS) {
+      const oldest = target.pending.keys().next();
+      if (!oldest.done) target.pending.delete(oldest.value);
+    }
+    target.pending.set(offerId, { from, at: now });
+  }
+}
+
+export function isBlocked(room: Room, member: Member, now: number): boolean {
+  if (room.bannedPeers.size > 0) {
+    const until = room.bannedPeers.get(member.peerId);
+    if (until !== undefined && until > now) return true;
+  }
+  if (room.bannedAddresses.size > 0) {
+    const until = room.bannedAddresses.get(member.conn.ip);
+    if (until !== undefined && until > now) return true;
+  }
+  return false;
+}
+
+/**
+ * Up to `count` random members of the swarm other than `self` and blocked ones, those of
+ * `region` first. Sampling probes random indices, so a swarm of thousands costs O(count).
+ */
+export function pickTargets(swarm: Swarm, self: Member, count: number, region: string, now: number): Member[] {
+  const list = swarm.list;
+  const picked: Member[] = [];
+  if (count <= 0 || list.length <= 1) return picked;
+  const room = swarm.room;
+  const eligible = (member: Member) => member !== self && !picked.includes(member) && !isBlocked(room, member, now);
+  if (list.length <= count * 3) {
+    // Small swarm: shuffle a copy once, then take same-region members before the others.
+    const copy = list.slice();
+    for (let i = copy.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      const swap = copy[i] as Member;
+      copy[i] = copy[j] as Member;
+      copy[j] = swap;
+    }
+    if (region !== '') for (const member of copy) if (picked.length < count && member.conn.region === region && eligible(member)) picked.push(member);
+    for (const member of copy) if (picked.length < count && eligible(member)) picked.push(member);
+    return picked;
+  }
+  if (region !== '') {
+    for (let tries = count * 8; tries > 0 && picked.length < count; tries--) {
+      const member = list[Math.floor(Math.random() * list.length)] as Member;
+      if (member.conn.region === region && eligible(member)) picked.push(member);
+    }
+  }
+  for (let tries = count * 8; tries > 0 && picked.length < count; tries--) {
+    const member = list[Math.floor(Math.random() * list.length)] as Member;
+    if (eligible(member)) picked.push(member);
+  }
+  return picked;
+}

@@ -1,0 +1,402 @@
+/**
+ * `createSignalServer`: the WebSocket endpoint, rooms, protections, the HTTP API and the
+ * lifecycle (listen, graceful close), on its own http.Server or attached to an existing one.
+ */
+import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { AddressInfo } from 'node:net';
+import { pino, type Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { admit, clientAddress } from './admission.js';
+import { HttpRouter, sendJson } from './http-router.js';
+import { registerApiRoutes } from './http-api.js';
+import { resolveOptions, type ResolvedOptions, type SignalServerOptions } from './options.js';
+import { ReportBook } from './reports.js';
+import { Rooms, type Connection, type Room } from './rooms.js';
+import { Sessions, type SessionDirectory } from './sessions.js';
+import { CloseCode, SignalHub } from './signal-hub.js';
+import { MessageRate } from './message-rate.js';
+
+export interface ListenAddress {
+  port: number;
+  host: string;
+  /** HTTP base, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** WebSocket URL of the signal endpoint, e.g. `ws://127.0.0.1:8080/api/p2p/signal`. */
+  signalUrl: string;
+}
+
+export interface SignalStats {
+  rooms: number;
+  swarms: number;
+  /** Peer ids announced, over all swarms. */
+  peers: number;
+  connections: number;
+  messagesPerSecond: number;
+  messages: number;
+  offersRelayed: number;
+  answersRelayed: number;
+  announces: number;
+  scrapes: number;
+  failures: number;
+  rateLimited: number;
+  connectionsRefused: number;
+  reportsCounted: number;
+  bansIssued: number;
+  uptimeSeconds: number;
+}
+
+export interface RoomInfo {
+  cid: string;
+  /** Connections in the room. */
+  peers: number;
+  since: string | null;
+  swarms: { infoHash: string; peers: number; complete: number; incomplete: number; since: string }[];
+  regions: Record<string, number>;
+  blockedPeers: number;
+}
+
+export interface SignalServer {
+  readonly httpServer: HttpServer;
+  /** Routes of the HTTP API; other modules add theirs here. */
+  readonly router: HttpRouter;
+  /** Session secrets → announced peer ids, for the contributions module. */
+  readonly sessions: SessionDirectory;
+  readonly logger: Logger;
+  readonly options: ResolvedOptions;
+  listen(port?: number, host?: string): Promise<ListenAddress>;
+  close(): Promise<void>;
+  stats(): SignalStats;
+  room(cid: string): RoomInfo;
+  /** Prometheus text exposition of the counters and gauges. */
+  metrics(): string;
+}
+
+export function createSignalServer(input: SignalServerOptions = {}): SignalServer {
+  const options = resolveOptions(input);
+  const log = input.logger ?? pino({ name: 'spk-signal', level: options.logLevel });
+  const startedAt = options.now();
+  const rooms = new Rooms(options.announceIntervalS);
+  const hub = new SignalHub(rooms, options, log);
+  const reports = new ReportBook(options, log);
+  const sessions = new Sessions(options.sessionRetentionMs);
+  const rate = new MessageRate();
+  const connections = new Set<Connection>();
+  const perIp = new Map<string, number>();
+  let connectionsRefused = 0;
+  const refusedByKind = new Map<string, number>();
+  let nextId = 1;
+  let closing: Promise<void> | undefined;
+
+  hub.onJoin = (conn, peerId) => {
+    if (conn.session !== undefined) sessions.addPeer(conn.session, peerId);
+  };
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
+  const router = new HttpRouter();
+  const httpServer = input.server ?? createServer();
+  const attached = input.server !== undefined;
+
+  const countRefusal = (kind: string) => {
+    connectionsRefused++;
+    refusedByKind.set(kind, (refusedByKind.get(kind) ?? 0) + 1);
+  };
+
+  const rejectUpgrade = (socket: Duplex, status: number, text: string, kind: string) => {
+    countRefusal(kind);
+    const body = `${text}\n`;
+    socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  };
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      return rejectUpgrade(socket, 400, 'Bad Request', 'url');
+    }
+    if (url.pathname !== options.path) {
+      // Someone else's path: leave it to their upgrade listener, if there is one.
+      if (httpServer.listenerCount('upgrade') <= 1) rejectUpgrade(socket, 404, 'Not Found', 'path');
+      return;
+    }
+    socket.on('error', () => socket.destroy());
+    if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable', 'shutdown');
+    // Flood-type limits are refused before the handshake, where they cost least.
+    const ip = clientAddress(req, options);
+    if (options.maxConnections > 0 && connections.size >= options.maxConnections) return rejectUpgrade(socket, 503, 'Service Unavailable', 'full');
+    if (options.maxConnectionsPerIp > 0 && (perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) return rejectUpgrade(socket, 429, 'Too Many Requests', 'per-ip');
+    const now = options.now();
+    const decision = admit(req, url.searchParams, options, now);
+    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!decision.ok) {
+        // Policy refusals complete the handshake so that browsers can read the close code and reason.
+        countRefusal(decision.kind);
+        log.info({ ip, kind: decision.kind, reason: decision.reason }, 'connection refused');
+        ws.on('close', () => releaseIp(ip));
+        ws.on('error', () => ws.terminate());
+        ws.close(decision.code, decision.reason);
+        return;
+      }
+      openConnection(ws, ip, rooms.room(decision.cid, now), decision.session, decision.region, now);
+    });
+  };
+
+  const releaseIp = (ip: string) => {
+    const count = (perIp.get(ip) ?? 1) - 1;
+    if (count <= 0) perIp.delete(ip);
+    else perIp.set(ip, count);
+  };
+
+  const openConnection = (socket: WebSocket, ip: string, room: Room, session: string | undefined, region: string, now: number) => {
+    const conn: Connection = {
+      id: nextId++,
+      socket,
+      ip,
+      room,
+      session,
+      region,
+      openedAt: now,
+      members: new Map(),
+      lastSeen: now,
+      tokens: options.messageBurst,
+      tokensAt: now,
+      dropped: 0,
+      closing: false,
+      alive: true,
+    };
+    connections.add(conn);
+    room.connections.add(conn);
+    if (session !== undefined) sessions.open(session, room.cid, ip);
+    socket.on('message', (data, isBinary) => {
+      rate.count();
+      try {
+        hub.message(conn, data as Buffer, isBinary);
+      } catch (error) {
+        // A bug must cost one message, never the process or other peers.
+        log.error({ err: error, conn: conn.id }, 'message handler failed');
+      }
+    });
+    socket.on('pong', () => {
+      conn.alive = true;
+    });
+    socket.on('error', (error) => {
+      log.debug({ conn: conn.id, err: error }, 'socket error');
+    });
+    socket.on('close', () => closeConnection(conn));
+  };
+
+  const closeConnection = (conn: Connection) => {
+    if (!connections.delete(conn)) return;
+    for (const member of [...conn.members.values()]) rooms.leave(member);
+    conn.room.connections.delete(conn);
+    rooms.releaseRoom(conn.room);
+    releaseIp(conn.ip);
+    if (conn.session !== undefined) sessions.close(conn.session, options.now());
+  };
+
+  const sweep = () => {
+    const now = options.now();
+    for (const conn of connections) {
+      if (now - conn.lastSeen > options.idleTimeoutMs) {
+        hub.closeConnection(conn, CloseCode.idle, 'idle timeout');
+        continue;
+      }
+      for (const member of [...conn.members.values()]) {
+        if (now - member.lastAnnounce > options.peerTimeoutMs) rooms.leave(member);
+        else for (const [offerId, pending] of member.pending) if (now - pending.at > options.offerTimeoutMs) member.pending.delete(offerId);
+      }
+    }
+    for (const room of rooms.rooms.values()) {
+      reports.sweep(room, now);
+      rooms.releaseRoom(room);
+    }
+    sessions.sweep(now);
+  };
+
+  const ping = () => {
+    for (const conn of connections) {
+      if (!conn.alive) {
+        conn.socket.terminate();
+        continue;
+      }
+      conn.alive = false;
+      conn.socket.ping();
+    }
+  };
+
+  const sweepTimer = setInterval(sweep, Math.max(250, Math.min(options.idleTimeoutMs, options.peerTimeoutMs, options.offerTimeoutMs) / 4));
+  sweepTimer.unref();
+  const pingTimer = options.pingIntervalMs > 0 ? setInterval(ping, options.pingIntervalMs) : undefined;
+  pingTimer?.unref();
+  const rateTimer = setInterval(() => rate.tick(), 1000);
+  rateTimer.unref();
+
+  const stats = (): SignalStats => ({
+    rooms: rooms.rooms.size,
+    swarms: rooms.swarmCount,
+    peers: rooms.memberCount,
+    connections: connections.size,
+    messagesPerSecond: rate.perSecond(),
+    ...hub.counters,
+    connectionsRefused,
+    reportsCounted: reports.reportsCounted,
+    bansIssued: reports.bansIssued,
+    uptimeSeconds: Math.round((options.now() - startedAt) / 1000),
+  });
+
+  const roomInfo = (cid: string): RoomInfo => {
+    const room = rooms.rooms.get(cid);
+    if (!room) return { cid, peers: 0, since: null, swarms: [], regions: {}, blockedPeers: 0 };
+    const regions: Record<string, number> = {};
+    for (const conn of room.connections) {
+      const key = conn.region || 'unknown';
+      regions[key] = (regions[key] ?? 0) + 1;
+    }
+    const now = options.now();
+    let blockedPeers = 0;
+    for (const until of room.bannedPeers.values()) if (until > now) blockedPeers++;
+    return {
+      cid,
+      peers: room.connections.size,
+      since: new Date(room.since).toISOString(),
+      swarms: [...room.swarms.values()].map((swarm) => ({
+        infoHash: swarm.hex,
+        peers: swarm.peers.size,
+        complete: swarm.complete,
+        incomplete: swarm.peers.size - swarm.complete,
+        since: new Date(swarm.since).toISOString(),
+      })),
+      regions,
+      blockedPeers,
+    };
+  };
+
+  const server: SignalServer = {
+    httpServer,
+    router,
+    sessions,
+    logger: log,
+    options,
+    stats,
+    room: roomInfo,
+    metrics: () => renderMetrics(stats(), hub.failuresByKind, refusedByKind),
+    async listen(port = 0, host = '127.0.0.1') {
+      if (!httpServer.listening) {
+        await new Promise<void>((resolve, reject) => {
+          const onError = (error: Error) => reject(error);
+          httpServer.once('error', onError);
+          httpServer.listen(port, host, () => {
+            httpServer.off('error', onError);
+            resolve();
+          });
+        });
+      }
+      const address = httpServer.address() as AddressInfo;
+      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      const url = `http://${shown}:${address.port}`;
+      log.info({ url, path: options.path }, 'signal server listening');
+      return { port: address.port, host: address.address, url, signalUrl: `ws://${shown}:${address.port}${options.path}` };
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+
+  registerApiRoutes(router, {
+    stats,
+    room: roomInfo,
+    metrics: server.metrics,
+    isClosing: () => closing !== undefined,
+    sessions,
+    rooms,
+    reports,
+    options,
+  });
+
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+    router.handle(req, res).then(
+      (handled) => {
+        if (handled) return;
+        if (attached) for (const listener of previousRequestListeners) listener.call(httpServer, req, res);
+        else sendJson(res, 404, { error: 'not found' });
+      },
+      (error: unknown) => {
+        log.error({ err: error, url: req.url }, 'request handler failed');
+        sendJson(res, 500, { error: 'internal error' });
+      },
+    );
+  };
+
+  // Attached: our listener answers our routes and hands every other request to the listeners
+  // the server already had, which are restored on close.
+  const previousRequestListeners = httpServer.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  httpServer.removeAllListeners('request');
+  httpServer.on('request', onRequest);
+  httpServer.on('upgrade', onUpgrade);
+
+  async function shutdown(): Promise<void> {
+    log.info({ connections: connections.size }, 'shutting down');
+    clearInterval(sweepTimer);
+    if (pingTimer) clearInterval(pingTimer);
+    clearInterval(rateTimer);
+    const open = [...connections];
+    await Promise.all(
+      open.map(
+        (conn) =>
+          new Promise<void>((resolve) => {
+            if (conn.socket.readyState === conn.socket.CLOSED) return resolve();
+            const timer = setTimeout(() => conn.socket.terminate(), options.shutdownTimeoutMs);
+            conn.socket.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            conn.closing = true;
+            conn.socket.close(CloseCode.goingAway, 'server shutting down');
+          }),
+      ),
+    );
+    httpServer.off('upgrade', onUpgrade);
+    httpServer.off('request', onRequest);
+    if (attached) {
+      for (const listener of previousRequestListeners) httpServer.on('request', listener);
+      return;
+    }
+    if (!httpServer.listening) return;
+    await new Promise<void>((resolve) => {
+      httpServer.close(() => resolve());
+      httpServer.closeIdleConnections();
+      setTimeout(() => httpServer.closeAllConnections(), options.shutdownTimeoutMs).unref();
+    });
+  }
+
+  return server;
+}
+
+function renderMetrics(stats: SignalStats, failures: Map<string, number>, refused: Map<string, number>): string {
+  const lines: string[] = [];
+  const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number | [Record<string, string>, number][]) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    if (typeof value === 'number') lines.push(`${name} ${value}`);
+    else for (const [labels, v] of value) lines.push(`${name}{${Object.entries(labels).map(([k, l]) => `${k}="${l.replace(/["\\\n]/g, '_')}"`).join(',')}} ${v}`);
+  };
+  metric('spk_signal_rooms', 'gauge', 'Rooms (videos) with at least one connection.', stats.rooms);
+  metric('spk_signal_swarms', 'gauge', 'Swarms (renditions) with at least one peer.', stats.swarms);
+  metric('spk_signal_peers', 'gauge', 'Peer ids announced over all swarms.', stats.peers);
+  metric('spk_signal_connections', 'gauge', 'Open WebSocket connections.', stats.connections);
+  metric('spk_signal_messages_per_second', 'gauge', 'Messages received per second, last 10 s.', stats.messagesPerSecond);
+  metric('spk_signal_messages_total', 'counter', 'Messages received.', stats.messages);
+  metric('spk_signal_offers_relayed_total', 'counter', 'Offers relayed to peers.', stats.offersRelayed);
+  metric('spk_signal_answers_relayed_total', 'counter', 'Answers relayed to peers.', stats.answersRelayed);
+  metric('spk_signal_announces_total', 'counter', 'Announces accepted.', stats.announces);
+  metric('spk_signal_scrapes_total', 'counter', 'Scrapes answered.', stats.scrapes);
+  metric('spk_signal_rate_limited_total', 'counter', 'Messages dropped by the per-connection rate limit.', stats.rateLimited);
+  metric('spk_signal_failures_total', 'counter', 'Messages refused with a failure reason, by kind.', [...failures].map(([kind, v]) => [{ kind }, v]));
+  metric('spk_signal_connections_refused_total', 'counter', 'Connections refused, by kind.', [...refused].map(([kind, v]) => [{ kind }, v]));
+  metric('spk_signal_reports_total', 'counter', 'Distinct misbehaving-peer reports counted.', stats.reportsCounted);
+  metric('spk_signal_bans_total', 'counter', 'Peers blocked after reports.', stats.bansIssued);
+  metric('spk_signal_uptime_seconds', 'gauge', 'Seconds since the server started.', stats.uptimeSeconds);
+  return `${lines.join('\n')}\n`;
+}
