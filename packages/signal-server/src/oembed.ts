@@ -265,3 +265,13 @@ export function oembedDiscoveryLink(pageUrl: string, endpoint: string): string {
   href.searchParams.set('format', 'json');
   return `<link rel="alternate" type="application/json+oembed" href="${escapeHtml(href.href)}" title="SPK video">`;
 }
+
+/** The part of the signal server's HttpRouter this module needs (kept structural to stay standalone). */
+export interface RouteRegistrar {
+  route(method: string, pattern: string, handler: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>): unknown;
+}
+
+/** Registers `GET /oembed` on a router: the one line a server needs to offer oEmbed. */
+export function registerOembedRoute(router: RouteRegistrar, config: OembedConfig): void {
+  router.route('GET', '/oembed', createOembedHandler(config));
+}
