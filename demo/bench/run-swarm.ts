@@ -1,0 +1,146 @@
+/**
+ * One benchmark phase: N headless viewers join one video a few seconds apart, each in its own
+ * browser context (own storage, own renderer process, own CDN client id), and play it to the end.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ViewerReport } from '../site/src/viewer-report.js';
+import { viewerQuery } from '../site/src/viewer-options.js';
+import type { BytesServed } from '../cdn/cdn-server.js';
+import type { LocalStack } from './local-stack.js';
+import { startCpuMeter, type CpuUsage } from './cpu.js';
+
+export interface PhaseOptions {
+  name: string;
+  p2p: boolean;
+  viewers: number;
+  joinGapMs: number;
+  pinHeight: number;
+  rate: number;
+  cdnFallbackDelay?: number;
+  /** Per viewer, from its start, to play to the end. */
+  playTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+export interface CdnSample {
+  /** Milliseconds since the phase started. */
+  t: number;
+  bytes: number;
+}
+
+export interface PhaseResult {
+  name: string;
+  p2p: boolean;
+  startedAt: number;
+  wallMs: number;
+  viewers: ViewerReport[];
+  cdn: BytesServed;
+  cdnTimeline: CdnSample[];
+  cpu: CpuUsage;
+}
+
+export interface OpenViewer {
+  context: BrowserContext;
+  page: Page;
+  errors: string[];
+}
+
+declare global {
+  interface Window {
+    spkViewer?: import('../site/src/viewer.js').ViewerHandle;
+    spkViewerError?: string;
+  }
+}
+
+export async function openViewer(browser: Browser, stack: LocalStack, query: string, prepare?: (page: Page) => Promise<void>): Promise<OpenViewer> {
+  const context = await browser.newContext({ viewport: { width: 480, height: 320 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  if (prepare) await prepare(page);
+  await page.goto(`${stack.cdn.url}/viewer.html?${query}`);
+  await page.waitForFunction(() => window.spkViewer !== undefined || window.spkViewerError !== undefined, undefined, { timeout: 20_000 });
+  const setupError = await page.evaluate(() => window.spkViewerError);
+  if (setupError) throw new Error(`viewer page failed to start: ${setupError}`);
+  return { context, page, errors };
+}
+
+export function viewerQueryFor(stack: LocalStack, options: { clientId: string; p2p: boolean; pinHeight: number; rate: number; cdnFallbackDelay?: number | undefined; label: string }): string {
+  return viewerQuery({
+    src: stack.manifestUrl(options.clientId),
+    cid: stack.cid,
+    trackerUrls: [stack.signal.signalUrl],
+    p2p: options.p2p,
+    pinHeight: options.pinHeight,
+    rate: options.rate,
+    ...(options.cdnFallbackDelay !== undefined ? { cdnFallbackDelay: options.cdnFallbackDelay } : {}),
+    label: options.label,
+  });
+}
+
+export async function readReport(viewer: OpenViewer): Promise<ViewerReport> {
+  const report = await viewer.page.evaluate(() => window.spkViewer?.report());
+  if (!report) throw new Error('viewer page has no report');
+  return { ...report, errors: [...report.errors, ...viewer.errors.map((message) => `pageerror: ${message}`)] };
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls until every viewer ended (or errored, or timed out); there is no cross-page event to wait on. */
+async function waitForViewers(viewers: readonly { viewer: OpenViewer; deadline: number }[], log: (line: string) => void): Promise<void> {
+  const pending = new Set(viewers);
+  while (pending.size > 0) {
+    for (const entry of [...pending]) {
+      const status = await entry.viewer.page.evaluate(() => window.spkViewer?.status()).catch(() => undefined);
+      if (!status || status.ended || status.errors > 0 || entry.viewer.errors.length > 0) {
+        pending.delete(entry);
+      } else if (Date.now() > entry.deadline) {
+        log(`  a viewer did not finish in time (at ${status.currentTime.toFixed(1)} s)`);
+        pending.delete(entry);
+      }
+    }
+    if (pending.size > 0) await delay(500);
+  }
+}
+
+export async function runPhase(browser: Browser, stack: LocalStack, options: PhaseOptions): Promise<PhaseResult> {
+  const log = options.log ?? (() => {});
+  stack.cdn.resetCounters();
+  const meter = startCpuMeter();
+  const startedAt = Date.now();
+  const cdnTimeline: CdnSample[] = [{ t: 0, bytes: 0 }];
+  const sampler = setInterval(() => cdnTimeline.push({ t: Date.now() - startedAt, bytes: stack.cdn.bytesServed().total }), 500);
+  const opened: { viewer: OpenViewer; deadline: number }[] = [];
+  try {
+    for (let i = 0; i < options.viewers; i++) {
+      const wait = startedAt + i * options.joinGapMs - Date.now();
+      if (wait > 0) await delay(wait);
+      const label = `${options.name}-${i + 1}`;
+      const viewer = await openViewer(
+        browser,
+        stack,
+        viewerQueryFor(stack, { clientId: label, p2p: options.p2p, pinHeight: options.pinHeight, rate: options.rate, cdnFallbackDelay: options.cdnFallbackDelay, label }),
+      );
+      opened.push({ viewer, deadline: Date.now() + options.playTimeoutMs });
+      log(`  viewer ${label} joined at ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    }
+    await waitForViewers(opened, log);
+    const viewers: ViewerReport[] = [];
+    for (const { viewer } of opened) viewers.push(await readReport(viewer));
+    clearInterval(sampler);
+    cdnTimeline.push({ t: Date.now() - startedAt, bytes: stack.cdn.bytesServed().total });
+    return {
+      name: options.name,
+      p2p: options.p2p,
+      startedAt,
+      wallMs: Date.now() - startedAt,
+      viewers,
+      cdn: stack.cdn.bytesServed(),
+      cdnTimeline,
+      cpu: meter(),
+    };
+  } finally {
+    clearInterval(sampler);
+    await Promise.all(opened.map(({ viewer }) => viewer.context.close().catch(() => {})));
+  }
+}

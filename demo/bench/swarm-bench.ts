@@ -1,0 +1,87 @@
+/**
+ * `npm run bench:swarm`: N headless Chromium viewers play the sample video through the local
+ * CDN with P2P on, then again with P2P off (the baseline), then one peer is killed mid-transfer;
+ * writes bench-results/swarm.{json,md,png}. Run with `--help` for the options.
+ */
+import { resolve } from 'node:path';
+import { loadavg } from 'node:os';
+import { launchChromium } from '../test-support/browser.js';
+import { parseArgs, type BenchSettings } from './args.js';
+import { measureFallback, type FallbackResult } from './fallback.js';
+import { missingBuildOutputs, startLocalStack } from './local-stack.js';
+import { renderChart, writeOutputs, markdownReport } from './report.js';
+import { runPhase } from './run-swarm.js';
+import { summarize, type SwarmSummary } from './summarize.js';
+
+export async function runSwarmBench(settings: BenchSettings, command: string, log: (line: string) => void = console.log): Promise<SwarmSummary> {
+  const missing = missingBuildOutputs();
+  if (missing.length > 0) throw new Error(`build outputs missing (run npm run build): ${missing.join(', ')}`);
+  const outDir = resolve(settings.outDir);
+  const loadAvgBefore = loadavg().map((value) => Math.round(value * 100) / 100);
+  const startedAt = Date.now();
+  const stack = await startLocalStack({
+    latencyMs: settings.latencyMs,
+    bandwidthBytesPerSec: settings.bandwidthBytesPerSec,
+    staticDirs: { '/bench-results': outDir },
+  });
+  const browser = await launchChromium();
+  try {
+    // Long enough for the video at this rate, plus a generous margin for start-up and stalls.
+    const playTimeoutMs = (60_000 / settings.rate) * 2 + 30_000;
+    const phase = { viewers: settings.viewers, joinGapMs: settings.joinGapMs, pinHeight: settings.pinHeight, rate: settings.rate, playTimeoutMs, log, ...(settings.cdnFallbackDelay !== undefined ? { cdnFallbackDelay: settings.cdnFallbackDelay } : {}) };
+    log(`P2P on: ${settings.viewers} viewers…`);
+    const p2p = await runPhase(browser, stack, { ...phase, name: 'p2p', p2p: true });
+    log(`P2P off (baseline): ${settings.viewers} viewers…`);
+    const baseline = await runPhase(browser, stack, { ...phase, name: 'baseline', p2p: false });
+    let fallback: FallbackResult | null = null;
+    let fallbackWallMs: number | null = null;
+    if (settings.fallback) {
+      log('Fallback: killing the serving peer mid-transfer…');
+      const fallbackStart = Date.now();
+      try {
+        fallback = await measureFallback(browser, stack, { pinHeight: settings.pinHeight, ...(settings.cdnFallbackDelay !== undefined ? { cdnFallbackDelay: settings.cdnFallbackDelay } : {}) });
+      } catch (error) {
+        fallback = { fallbackMs: null, deliveredMs: null, segment: null, bytesBeforeSilence: 0, stallsAfter: 0, note: `failed: ${String(error)}` };
+      }
+      fallbackWallMs = Date.now() - fallbackStart;
+    }
+    const summary = summarize({
+      settings,
+      command,
+      chromium: `Chromium ${browser.version()}`,
+      loadAvgBefore,
+      p2p,
+      baseline,
+      fallback,
+      fallbackWallMs,
+      totalWallMs: Date.now() - startedAt,
+    });
+    const written = await writeOutputs(outDir, summary);
+    const png = resolve(outDir, 'swarm.png');
+    await renderChart(browser, `${stack.cdn.url}/bench-report.html?data=/bench-results/swarm.json`, png);
+    log(`\n${markdownReport(summary)}`);
+    log(`Wrote ${written.json}, ${written.markdown}, ${png}`);
+    return summary;
+  } finally {
+    await browser.close().catch(() => {});
+    await stack.close();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  let settings: BenchSettings;
+  try {
+    settings = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+  const command = ['npm run bench:swarm', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  runSwarmBench(settings, command).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
