@@ -113,6 +113,21 @@ export function videoFromMetadata(rawMetadata: unknown, postTitle?: string): Pos
   };
 }
 
+/**
+ * Aborts after `ms` or when `outer` aborts. Built by hand because AbortSignal.any() is missing
+ * from Safari before 17.4, where it would turn every lookup into a failure.
+ */
+function timeoutSignal(ms: number, outer: AbortSignal | undefined): AbortSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DOMException('The Hive API did not answer in time', 'TimeoutError')), ms);
+  controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
+  if (outer) {
+    if (outer.aborted) controller.abort(outer.reason);
+    else outer.addEventListener('abort', () => controller.abort(outer.reason), { once: true });
+  }
+  return controller.signal;
+}
+
 export interface FetchPostOptions {
   apiNodes: readonly string[];
   signal?: AbortSignal;
@@ -130,12 +145,12 @@ export async function fetchPostVideo(ref: PostRef, options: FetchPostOptions): P
   for (const node of options.apiNodes) {
     let body: Json | undefined;
     try {
-      const timeout = AbortSignal.timeout(options.timeoutMs ?? 8000);
+      const timeout = timeoutSignal(options.timeoutMs ?? 8000, options.signal);
       const response = await fetch(node, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
         body: JSON.stringify({ jsonrpc: '2.0', method: 'bridge.get_post', params: { author: ref.author, permlink: ref.permlink }, id: 1 }),
-        signal: options.signal ? AbortSignal.any([options.signal, timeout]) : timeout,
+        signal: timeout,
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       body = asObject(await response.json());
