@@ -120,6 +120,8 @@ export class SpkP2pPlugin extends PluginBase {
     this.vjsPlayer.on(['pause', 'ended'], this.stopStatsTimer);
     this.vjsPlayer.on('loadedmetadata', this.onLoadedMetadata);
     if (resolved.overlay) this.showOverlay();
+    // Added after the source was set: VHS announced its hooks already, so attach now.
+    if (this.vjsPlayer.tech(true)?.vhs) this.onHooksReady();
     if (error) queueMicrotask(() => this.trigger('optionserror', { error }));
   }
 
