@@ -5,16 +5,19 @@ import { createRoomToken } from './room-token.js';
 import { createSignalServer } from './server.js';
 import { OptionError } from './options.js';
 import { runPayoutsCommand } from './contributions/payouts-cli.js';
+import { attachContributions, CONTRIBUTIONS_SERVE_USAGE, takeContributionsFlags } from './contributions/mount.js';
 
 const io = { stdout: (text: string) => process.stdout.write(`${text}\n`), stderr: (text: string) => process.stderr.write(`${text}\n`) };
 
 async function serve(argv: string[]): Promise<number> {
-  const config = parseServeConfig(argv, process.env);
+  const { config: contributionsConfig, rest } = takeContributionsFlags(argv, process.env);
+  const config = parseServeConfig(rest, process.env);
   if (config.help) {
-    io.stdout(serveUsage());
+    io.stdout(`${serveUsage()}\n\n${CONTRIBUTIONS_SERVE_USAGE}`);
     return 0;
   }
   const server = createSignalServer(config.options);
+  const contributions = contributionsConfig.enabled ? await attachContributions(server, contributionsConfig.options) : undefined;
   const address = await server.listen(config.port, config.host);
   server.logger.info({ signalUrl: address.signalUrl }, 'ready');
   await new Promise<void>((resolve) => {
@@ -22,7 +25,7 @@ async function serve(argv: string[]): Promise<number> {
       server.logger.info({ signal }, 'stopping');
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
-      server.close().then(resolve, (error: unknown) => {
+      server.close().then(() => contributions?.close()).then(resolve, (error: unknown) => {
         server.logger.error({ err: error }, 'shutdown failed');
         resolve();
       });
