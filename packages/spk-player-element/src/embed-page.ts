@@ -33,9 +33,12 @@ function setup(): void {
     announced = true;
     const video = player.videojsPlayer;
     const message = readyMessage(video?.videoWidth() ?? 0, video?.videoHeight() ?? 0, params);
-    document.title = player.title || document.title;
     // The message carries nothing private, and the embedding page's origin is unknown.
     if (window.parent !== window) window.parent.postMessage(message, '*');
+  });
+  player.addEventListener('spk-source', (event) => {
+    const title = player.title || (event as CustomEvent<{ title?: string }>).detail.title;
+    if (title) document.title = title;
   });
   player.addEventListener('error', (event) => {
     const detail = (event as Event as CustomEvent<unknown>).detail;

@@ -100,6 +100,8 @@ describe('embed.html', () => {
       const message = await firstMessage(page, '3speak-player-ready');
       assert.equal(message.data.v, 'alice/abcdefgh');
       assert.equal(message.data.orientation, 'landscape');
+      const embed = page.frames().find((candidate) => candidate.url().includes('/pkg/embed.html'));
+      assert.equal(await embed?.evaluate(() => document.title), 'Colour bars', 'the page title is the video title');
     } finally {
       await page.close();
     }
