@@ -1,0 +1,268 @@
+/**
+ * Closed-loop load generator, one process, driven over IPC by signal-bench.ts.
+ *
+ * Every connection is one viewer: one peer id, one room (video), announcing in turn in each
+ * rendition swarm of that room with `offers` offers. It keeps exactly one announce in flight
+ * (the next goes out when the reply arrives) and answers every offer it receives at once, so
+ * the work in flight is bounded (≤ connections announces plus their offers/answers) and the
+ * rate is whatever the server sustains. The metric, as in aquatic's load test, is every
+ * message received per second; offers and answers are counted apart so a server that drops
+ * relays cannot look fast.
+ */
+import { performance } from 'node:perf_hooks';
+import WebSocket from 'ws';
+import { binaryId, buildWorld, expectedOffers, rng, sampleSdp, type BenchConfig, type PeerPlan } from './workload.js';
+
+export interface GenCounters {
+  announcesSent: number;
+  answersSent: number;
+  replies: number;
+  offers: number;
+  answers: number;
+  failures: number;
+  other: number;
+  /** Offers the server should have relayed for the announces sent (min(offers, other members)). */
+  expectedOffers: number;
+  /** Announces whose reply did not come within the watchdog time. */
+  lostReplies: number;
+  bytesReceived: number;
+}
+
+export interface GenWindow {
+  seconds: number;
+  counters: GenCounters;
+  cpuUs: number;
+  elu: number;
+  rttMs: { p50: number; p90: number; p99: number; max: number; samples: number };
+  failureSamples: string[];
+}
+
+export type ToGen = { type: 'start'; url: string; config: BenchConfig } | { type: 'run' } | { type: 'stop' } | { type: 'close' };
+export type FromGen =
+  | { type: 'connected'; connections: number; failed: number; ms: number }
+  | { type: 'joined'; replies: number; expected: number; ms: number }
+  | { type: 'window-start' }
+  | { type: 'window-end'; window: GenWindow }
+  | { type: 'stopped'; inFlight: number }
+  | { type: 'closed' }
+  | { type: 'error'; message: string };
+
+const deadlineMs = Number(process.argv[2] ?? 300_000);
+const send = (message: FromGen): void => void process.send?.(message);
+
+const counters: GenCounters = {
+  announcesSent: 0,
+  answersSent: 0,
+  replies: 0,
+  offers: 0,
+  answers: 0,
+  failures: 0,
+  other: 0,
+  expectedOffers: 0,
+  lostReplies: 0,
+  bytesReceived: 0,
+};
+const failureSamples: string[] = [];
+let rtts: number[] = [];
+let looping = false;
+
+interface Conn {
+  ws: WebSocket;
+  plan: PeerPlan;
+  /** Pre-built `{"action":"announce",…,"offers":[` per rendition; only offers are added per send. */
+  announcePrefix: string[];
+  expected: number;
+  peerIdJson: string;
+  offerIdPrefix: string;
+  offerSeq: number;
+  next: number;
+  inFlight: boolean;
+  sentAt: number;
+}
+
+function main(config: BenchConfig, url: string): void {
+  const world = buildWorld(config);
+  const idRandom = rng(config.seed ^ 0x5bd1e995);
+  const offerSdp = JSON.stringify(sampleSdp(config.sdpBytes, 'offer'));
+  const answerTail = `,"answer":{"type":"answer","sdp":${JSON.stringify(sampleSdp(config.sdpBytes, 'answer'))}}}`;
+  const hashJson = new Map<string, string>();
+  for (const hashes of world.infoHashes) for (const hash of hashes) hashJson.set(hash, JSON.stringify(hash));
+  const peerJson = new Map<string, string>();
+  for (const plan of world.peers) peerJson.set(plan.peerId, JSON.stringify(plan.peerId));
+
+  const conns: Conn[] = [];
+  const separator = url.includes('?') ? '&' : '?';
+
+  const sendAnnounce = (conn: Conn): void => {
+    let message = conn.announcePrefix[conn.next] as string;
+    conn.next = (conn.next + 1) % conn.announcePrefix.length;
+    for (let i = 0; i < config.offers; i++) {
+      const seq = (conn.offerSeq++).toString(36).padStart(8, '0');
+      message += `${i === 0 ? '' : ','}{"offer":{"type":"offer","sdp":${offerSdp}},"offer_id":"${conn.offerIdPrefix}${seq}"}`;
+    }
+    message += ']}';
+    conn.inFlight = true;
+    conn.sentAt = performance.now();
+    counters.announcesSent++;
+    counters.expectedOffers += conn.expected;
+    conn.ws.send(message);
+  };
+
+  const onMessage = (conn: Conn, data: WebSocket.RawData): void => {
+    const text = data.toString();
+    counters.bytesReceived += text.length;
+    if (text.includes('"failure reason"')) {
+      counters.failures++;
+      if (failureSamples.length < 5) failureSamples.push(text.slice(0, 200));
+      if (conn.inFlight) replied(conn);
+    } else if (text.includes('"offer":{')) {
+      counters.offers++;
+      const offer = JSON.parse(text) as { info_hash: string; peer_id: string; offer_id: string };
+      const from = peerJson.get(offer.peer_id) ?? JSON.stringify(offer.peer_id);
+      const hash = hashJson.get(offer.info_hash) ?? JSON.stringify(offer.info_hash);
+      conn.ws.send(`{"action":"announce","info_hash":${hash},"peer_id":${conn.peerIdJson},"to_peer_id":${from},"offer_id":${JSON.stringify(offer.offer_id)}${answerTail}`);
+      counters.answersSent++;
+    } else if (text.includes('"answer":{')) {
+      counters.answers++;
+    } else if (text.includes('"interval"')) {
+      counters.replies++;
+      if (conn.inFlight) replied(conn);
+    } else {
+      counters.other++;
+    }
+  };
+
+  const replied = (conn: Conn): void => {
+    conn.inFlight = false;
+    if (!looping) return;
+    rtts.push(performance.now() - conn.sentAt);
+    sendAnnounce(conn);
+  };
+
+  const t0 = performance.now();
+  let failed = 0;
+  let index = 0;
+  const open = (): Promise<void> =>
+    new Promise((resolve) => {
+      const plan = world.peers[index++];
+      if (!plan) return resolve();
+      const ws = new WebSocket(`${url}${separator}cid=${world.rooms[plan.room]}`, { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: 10_000 });
+      const peerIdJson = peerJson.get(plan.peerId) as string;
+      const event = plan.seeder ? 'completed' : 'started';
+      const announcePrefix = (world.infoHashes[plan.room] as string[]).map(
+        (hash) => `{"action":"announce","info_hash":${hashJson.get(hash)},"peer_id":${peerIdJson},"numwant":${config.offers},"uploaded":0,"downloaded":0,"event":"${event}","offers":[`,
+      );
+      const conn: Conn = {
+        ws,
+        plan,
+        announcePrefix,
+        expected: expectedOffers(config, world, plan.room),
+        peerIdJson,
+        offerIdPrefix: JSON.stringify(binaryId(idRandom, 12)).slice(1, -1),
+        offerSeq: 0,
+        next: 0,
+        inFlight: false,
+        sentAt: 0,
+      };
+      ws.on('open', () => {
+        conns.push(conn);
+        resolve();
+      });
+      ws.on('message', (data) => onMessage(conn, data));
+      ws.on('error', () => {
+        if (ws.readyState !== WebSocket.OPEN) {
+          failed++;
+          resolve();
+        }
+      });
+    });
+  // A bounded number of handshakes at a time keeps the server's accept backlog from overflowing.
+  const workers = Array.from({ length: 50 }, async () => {
+    while (index < world.peers.length) await open();
+  });
+
+  void Promise.all(workers).then(async () => {
+    send({ type: 'connected', connections: conns.length, failed, ms: Math.round(performance.now() - t0) });
+    // Join every swarm without offers, so the first measured announces already find peers.
+    const t1 = performance.now();
+    const expected = conns.reduce((sum, conn) => sum + conn.announcePrefix.length, 0);
+    for (const conn of conns) {
+      for (const prefix of conn.announcePrefix) conn.ws.send(`${prefix.replace(`"numwant":${config.offers}`, '"numwant":0')}]}`);
+    }
+    const joinDeadline = performance.now() + 20_000;
+    while (counters.replies + counters.failures < expected && performance.now() < joinDeadline) await sleep(20);
+    send({ type: 'joined', replies: counters.replies, expected, ms: Math.round(performance.now() - t1) });
+  });
+
+  const watchdog = setInterval(() => {
+    if (!looping) return;
+    const now = performance.now();
+    for (const conn of conns) {
+      if (conn.inFlight && now - conn.sentAt > 5000 && conn.ws.readyState === WebSocket.OPEN) {
+        counters.lostReplies++;
+        conn.inFlight = false;
+        sendAnnounce(conn);
+      }
+    }
+  }, 1000);
+
+  process.on('message', (message: ToGen) => {
+    if (message.type === 'run') void run(config, conns, sendAnnounce);
+    else if (message.type === 'stop') {
+      looping = false;
+      // Answers to offers still in flight go out; nothing new starts. Give it a moment to settle.
+      void sleep(1000).then(() => send({ type: 'stopped', inFlight: conns.filter((conn) => conn.inFlight).length }));
+    } else if (message.type === 'close') {
+      clearInterval(watchdog);
+      for (const conn of conns) conn.ws.terminate();
+      send({ type: 'closed' });
+      setTimeout(() => process.exit(0), 50);
+    }
+  });
+}
+
+async function run(config: BenchConfig, conns: Conn[], sendAnnounce: (conn: Conn) => void): Promise<void> {
+  looping = true;
+  for (const conn of conns) if (conn.ws.readyState === WebSocket.OPEN) sendAnnounce(conn);
+  await sleep(config.warmupS * 1000);
+  rtts = [];
+  const before = { ...counters };
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
+  const t0 = performance.now();
+  send({ type: 'window-start' });
+  await sleep(config.durationS * 1000);
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0).utilization;
+  const after = { ...counters };
+  const delta = Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - before[key as keyof GenCounters]])) as unknown as GenCounters;
+  const sorted = Float64Array.from(rtts).sort();
+  const at = (q: number): number => round2(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  send({
+    type: 'window-end',
+    window: {
+      seconds,
+      counters: delta,
+      cpuUs: cpu.user + cpu.system,
+      elu,
+      rttMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: round2(sorted[sorted.length - 1] ?? 0), samples: sorted.length },
+      failureSamples,
+    },
+  });
+}
+
+const round2 = (value: number): number => Math.round(value * 100) / 100;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const hardStop = setTimeout(() => process.exit(3), deadlineMs);
+hardStop.unref();
+process.on('disconnect', () => process.exit(0));
+process.once('message', (message: ToGen) => {
+  if (message.type !== 'start') return send({ type: 'error', message: 'expected start' });
+  try {
+    main(message.config, message.url);
+  } catch (error) {
+    send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+  }
+});

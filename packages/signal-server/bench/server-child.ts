@@ -1,0 +1,138 @@
+/**
+ * One server under test, alone in its own process so that it gets its own event loop and its
+ * memory and CPU can be read without the load generator in the figures. Driven over IPC by
+ * signal-bench.ts; exits by itself if the parent goes away or the run overstays its deadline.
+ */
+import { performance } from 'node:perf_hooks';
+
+export type ServerKind = 'spk' | 'bittorrent-tracker';
+
+export interface Sample {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+  cpuUserUs: number;
+  cpuSystemUs: number;
+  /** Event-loop utilisation since the previous sample: 1 = never idle. */
+  elu: number;
+  at: number;
+}
+
+export type ToChild = { type: 'sample'; id: number } | { type: 'close' };
+export type FromChild =
+  | { type: 'ready'; url: string; version: string }
+  | { type: 'sample'; id: number; sample: Sample; counters: Record<string, number> }
+  | { type: 'closed' }
+  | { type: 'error'; message: string };
+
+const kind = process.argv[2] as ServerKind;
+const deadlineMs = Number(process.argv[3] ?? 300_000);
+
+function send(message: FromChild): void {
+  process.send?.(message);
+}
+
+const gc = (globalThis as { gc?: () => void }).gc;
+let lastElu = performance.eventLoopUtilization();
+
+function sample(): Sample {
+  // Two passes: the first can leave weak/finalised objects for the second.
+  gc?.();
+  gc?.();
+  const memory = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  const elu = performance.eventLoopUtilization(lastElu);
+  lastElu = performance.eventLoopUtilization();
+  return {
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    external: memory.external,
+    arrayBuffers: memory.arrayBuffers,
+    cpuUserUs: cpu.user,
+    cpuSystemUs: cpu.system,
+    elu: elu.utilization,
+    at: performance.now(),
+  };
+}
+
+interface Running {
+  url: string;
+  version: string;
+  counters: () => Record<string, number>;
+  close: () => Promise<void>;
+}
+
+async function startBittorrentTracker(): Promise<Running> {
+  const { Server } = await import('bittorrent-tracker');
+  const { readFileSync } = await import('node:fs');
+  // Its exports map hides package.json; the entry point's folder holds it.
+  const entry = new URL(import.meta.resolve('bittorrent-tracker'));
+  const version = (JSON.parse(readFileSync(new URL('package.json', entry), 'utf8')) as { version: string }).version;
+  const server = new Server({ udp: false, http: false, ws: true, stats: false });
+  let warnings = 0;
+  // Its warnings are per-message client errors (e.g. an answer to a peer that left); counted, not fatal.
+  server.on('warning', () => warnings++);
+  server.on('error', (error: Error) => send({ type: 'error', message: error.message }));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = (server as unknown as { ws: { address(): { port: number } } }).ws.address();
+  return {
+    url: `ws://127.0.0.1:${address.port}/`,
+    version: `bittorrent-tracker ${version}`,
+    counters: () => ({ warnings }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+async function startSpk(): Promise<Running> {
+  const { createSignalServer } = await import('../src/index.js');
+  // Protections that assume one client per address or a browser's message rate are off: every
+  // simulated viewer comes from 127.0.0.1 and the closed loop sends far faster than a browser.
+  const server = createSignalServer({ maxConnectionsPerIp: 0, maxConnections: 0, messageRate: 0, logLevel: 'warn' });
+  const address = await server.listen(0, '127.0.0.1');
+  return {
+    url: address.signalUrl,
+    version: 'spk-signal-server (workspace)',
+    counters: () => {
+      const stats = (server as unknown as { stats?: () => unknown }).stats?.();
+      const out: Record<string, number> = {};
+      collectNumbers(stats, '', out);
+      return out;
+    },
+    close: () => server.close(),
+  };
+}
+
+/** Flattens whatever numeric counters the server exposes, so the report can show relays it counted. */
+function collectNumbers(value: unknown, prefix: string, out: Record<string, number>, depth = 0): void {
+  if (depth > 3 || value === null || typeof value !== 'object') return;
+  for (const [key, inner] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof inner === 'number') out[prefix + key] = inner;
+    else collectNumbers(inner, `${prefix}${key}.`, out, depth + 1);
+  }
+}
+
+async function main(): Promise<void> {
+  const hardStop = setTimeout(() => process.exit(3), deadlineMs);
+  hardStop.unref();
+  process.on('disconnect', () => process.exit(0));
+  const running = kind === 'spk' ? await startSpk() : await startBittorrentTracker();
+  process.on('message', (message: ToChild) => {
+    if (message.type === 'sample') {
+      send({ type: 'sample', id: message.id, sample: sample(), counters: running.counters() });
+    } else if (message.type === 'close') {
+      const forced = setTimeout(() => process.exit(0), 5000);
+      running.close().finally(() => {
+        clearTimeout(forced);
+        send({ type: 'closed' });
+        setTimeout(() => process.exit(0), 50);
+      });
+    }
+  });
+  send({ type: 'ready', url: running.url, version: running.version });
+}
+
+main().catch((error: unknown) => {
+  send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
+  setTimeout(() => process.exit(1), 50);
+});

@@ -1,0 +1,392 @@
+/**
+ * `npm run bench:signal` — the same closed-loop WebTorrent-tracker workload against our signal
+ * server and against bittorrent-tracker's own server, each alone in a child process, with the
+ * load generator in a third process. Prints responses/s for both, the ratio, relay checks, CPU
+ * of each side (to tell a server-bound run from a generator-bound one) and memory per peer, and
+ * writes bench-results/signal.json. Loopback only; every step has a time limit.
+ *
+ * Flags: --connections N --swarms N --renditions N --offers N --sdp-bytes N --warmup S
+ *        --duration S --rounds N --servers spk,bittorrent-tracker --seed N --cpu-prof --out FILE
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FromGen, GenWindow, ToGen } from './load-gen.js';
+import type { FromChild, Sample, ServerKind, ToChild } from './server-child.js';
+import { buildWorld, DEFAULT_CONFIG, type BenchConfig } from './workload.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repoRoot = resolve(here, '../../..');
+
+interface Cli {
+  config: BenchConfig;
+  servers: ServerKind[];
+  rounds: number;
+  cpuProf: boolean;
+  out: string;
+}
+
+function parseCli(argv: string[]): Cli {
+  const config: BenchConfig = { ...DEFAULT_CONFIG };
+  const cli: Cli = { config, servers: ['bittorrent-tracker', 'spk'], rounds: 1, cpuProf: false, out: join(repoRoot, 'bench-results', 'signal.json') };
+  const numeric: Record<string, keyof BenchConfig> = {
+    '--connections': 'connections',
+    '--swarms': 'swarms',
+    '--renditions': 'renditions',
+    '--offers': 'offers',
+    '--sdp-bytes': 'sdpBytes',
+    '--warmup': 'warmupS',
+    '--duration': 'durationS',
+    '--seed': 'seed',
+    '--seeders': 'seederShare',
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i] as string;
+    const [name, inline] = flag.includes('=') ? (flag.split('=', 2) as [string, string]) : [flag, undefined];
+    const value = (): string => {
+      const given = inline ?? argv[++i];
+      if (given === undefined) throw new Error(`${name} needs a value`);
+      return given;
+    };
+    const key = numeric[name];
+    if (key) {
+      const n = Number(value());
+      if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number`);
+      config[key] = n;
+    } else if (name === '--servers') {
+      cli.servers = value().split(',').map((s) => {
+        if (s !== 'spk' && s !== 'bittorrent-tracker') throw new Error(`unknown server ${s}`);
+        return s;
+      });
+    } else if (name === '--rounds') cli.rounds = Math.max(1, Math.floor(Number(value())));
+    else if (name === '--cpu-prof') cli.cpuProf = true;
+    else if (name === '--out') cli.out = resolve(value());
+    else if (name === '--help' || name === '-h') {
+      console.log(readHelp());
+      process.exit(0);
+    } else throw new Error(`unknown flag ${name} (try --help)`);
+  }
+  if (config.connections < 2 || config.renditions < 1 || config.swarms < config.renditions || config.offers < 1 || config.durationS <= 0) {
+    throw new Error('need --connections >= 2, --swarms >= --renditions >= 1, --offers >= 1, --duration > 0');
+  }
+  return cli;
+}
+
+function readHelp(): string {
+  return `npm run bench:signal -- [--connections ${DEFAULT_CONFIG.connections}] [--swarms ${DEFAULT_CONFIG.swarms}] [--renditions ${DEFAULT_CONFIG.renditions}]
+  [--offers ${DEFAULT_CONFIG.offers}] [--sdp-bytes ${DEFAULT_CONFIG.sdpBytes}] [--seeders ${DEFAULT_CONFIG.seederShare}] [--warmup ${DEFAULT_CONFIG.warmupS}] [--duration ${DEFAULT_CONFIG.durationS}]
+  [--rounds 1] [--servers bittorrent-tracker,spk] [--seed N] [--cpu-prof] [--out bench-results/signal.json]`;
+}
+
+/** Typed IPC with a deadline: resolves with the first message of the wanted type. */
+function waitFor<M extends { type: string }, T extends M['type']>(child: ChildProcess, type: T, ms: number, what: string, match?: (m: Extract<M, { type: T }>) => boolean): Promise<Extract<M, { type: T }>> {
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`timed out after ${ms} ms waiting for ${what}`));
+    }, ms);
+    const onMessage = (message: M): void => {
+      if (message.type === 'error') {
+        cleanup();
+        reject(new Error(`${what}: child error: ${(message as unknown as { message: string }).message}`));
+      } else if (message.type === type && (!match || match(message as Extract<M, { type: T }>))) {
+        cleanup();
+        resolvePromise(message as Extract<M, { type: T }>);
+      }
+    };
+    const onExit = (code: number | null): void => {
+      cleanup();
+      reject(new Error(`${what}: child exited (${code})`));
+    };
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMessage);
+    child.on('exit', onExit);
+  });
+}
+
+function exited(child: ChildProcess, ms: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolvePromise) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      resolvePromise();
+    }, ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolvePromise();
+    });
+  });
+}
+
+let sampleId = 0;
+async function sampleServer(server: ChildProcess, what: string): Promise<{ sample: Sample; counters: Record<string, number> }> {
+  const id = ++sampleId;
+  server.send({ type: 'sample', id } satisfies ToChild);
+  const reply = await waitFor<FromChild, 'sample'>(server, 'sample', 15_000, `server sample (${what})`, (m) => m.id === id);
+  return { sample: reply.sample, counters: reply.counters };
+}
+
+interface ServerResult {
+  server: ServerKind;
+  version: string;
+  round: number;
+  connected: number;
+  connectFailures: number;
+  connectMs: number;
+  joinReplies: number;
+  joinExpected: number;
+  window: GenWindow;
+  responsesPerS: number;
+  rates: { replies: number; offers: number; answers: number; failures: number; announcesSent: number; answersSent: number };
+  relay: { offersReceived: number; offersExpected: number; offerRatio: number; answersReceived: number; answersSent: number; answerRatio: number };
+  serverCpuPct: number;
+  serverElu: number;
+  generatorCpuPct: number;
+  generatorElu: number;
+  responsesPerServerCpuS: number;
+  memory: {
+    idle: { heapBytesPerPeer: number; rssBytesPerPeer: number; externalBytesPerPeer: number };
+    loaded: { heapBytesPerPeer: number; rssBytesPerPeer: number; externalBytesPerPeer: number };
+    baseline: Sample;
+    joined: Sample;
+    afterLoad: Sample;
+  };
+  serverCounters: Record<string, number>;
+  boundBy: string;
+}
+
+async function runOne(kind: ServerKind, cli: Cli, round: number): Promise<ServerResult> {
+  const { config } = cli;
+  const budgetMs = (config.warmupS + config.durationS) * 1000 + 180_000;
+  const profDir = join(repoRoot, 'bench-results', 'prof');
+  const execArgv = ['--import', 'tsx', '--expose-gc'];
+  if (cli.cpuProf) {
+    mkdirSync(profDir, { recursive: true });
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${kind}-r${round}.cpuprofile`);
+  }
+  const server = fork(join(here, 'server-child.ts'), [kind, String(budgetMs)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  let gen: ChildProcess | undefined;
+  try {
+    const ready = await waitFor<FromChild, 'ready'>(server, 'ready', 30_000, `${kind} start`);
+    const baseline = await sampleServer(server, 'baseline');
+    gen = fork(join(here, 'load-gen.ts'), [String(budgetMs)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const connectedP = waitFor<FromGen, 'connected'>(gen, 'connected', 90_000, `${kind} connect`);
+    const joinedP = waitFor<FromGen, 'joined'>(gen, 'joined', 120_000, `${kind} join`);
+    gen.send({ type: 'start', url: ready.url, config } satisfies ToGen);
+    const connected = await connectedP;
+    const joined = await joinedP;
+    const joinedSample = await sampleServer(server, 'joined');
+    const windowStartP = waitFor<FromGen, 'window-start'>(gen, 'window-start', (config.warmupS + 30) * 1000, `${kind} window start`);
+    const windowEndP = waitFor<FromGen, 'window-end'>(gen, 'window-end', (config.warmupS + config.durationS + 60) * 1000, `${kind} window end`);
+    gen.send({ type: 'run' } satisfies ToGen);
+    await windowStartP;
+    const w0 = await sampleServerCpu(server);
+    const windowEnd = await windowEndP;
+    const w1 = await sampleServerCpu(server);
+    const stoppedP = waitFor<FromGen, 'stopped'>(gen, 'stopped', 30_000, `${kind} stop`);
+    gen.send({ type: 'stop' } satisfies ToGen);
+    await stoppedP;
+    const afterLoad = await sampleServer(server, 'after load');
+    const closedP = waitFor<FromGen, 'closed'>(gen, 'closed', 30_000, `${kind} generator close`);
+    gen.send({ type: 'close' } satisfies ToGen);
+    await closedP;
+    await exited(gen, 10_000);
+
+    const window = windowEnd.window;
+    const c = window.counters;
+    const s = window.seconds;
+    const received = c.replies + c.offers + c.answers + c.failures + c.other;
+    const serverCpuS = (w1.cpuUs - w0.cpuUs) / 1e6;
+    const serverWallS = (w1.at - w0.at) / 1000;
+    const n = connected.connections;
+    const perPeer = (from: Sample, to: Sample) => ({
+      heapBytesPerPeer: Math.round((to.heapUsed - from.heapUsed) / n),
+      rssBytesPerPeer: Math.round((to.rss - from.rss) / n),
+      externalBytesPerPeer: Math.round((to.external - from.external) / n),
+    });
+    const serverCpuPct = (100 * serverCpuS) / serverWallS;
+    const generatorCpuPct = (100 * window.cpuUs) / 1e6 / s;
+    const serverElu = w1.elu;
+    return {
+      server: kind,
+      version: ready.version,
+      round,
+      connected: n,
+      connectFailures: connected.failed,
+      connectMs: connected.ms,
+      joinReplies: joined.replies,
+      joinExpected: joined.expected,
+      window,
+      responsesPerS: Math.round(received / s),
+      rates: {
+        replies: Math.round(c.replies / s),
+        offers: Math.round(c.offers / s),
+        answers: Math.round(c.answers / s),
+        failures: Math.round(c.failures / s),
+        announcesSent: Math.round(c.announcesSent / s),
+        answersSent: Math.round(c.answersSent / s),
+      },
+      relay: {
+        offersReceived: c.offers,
+        offersExpected: c.expectedOffers,
+        offerRatio: round3(c.offers / Math.max(1, c.expectedOffers)),
+        answersReceived: c.answers,
+        answersSent: c.answersSent,
+        answerRatio: round3(c.answers / Math.max(1, c.answersSent)),
+      },
+      serverCpuPct: Math.round(serverCpuPct),
+      serverElu: round3(serverElu),
+      generatorCpuPct: Math.round(generatorCpuPct),
+      generatorElu: round3(window.elu),
+      responsesPerServerCpuS: Math.round(received / Math.max(1e-9, serverCpuS)),
+      memory: {
+        idle: perPeer(baseline.sample, joinedSample.sample),
+        loaded: perPeer(baseline.sample, afterLoad.sample),
+        baseline: baseline.sample,
+        joined: joinedSample.sample,
+        afterLoad: afterLoad.sample,
+      },
+      serverCounters: afterLoad.counters,
+      // A side whose event loop is busy nearly all the time is the one setting the pace.
+      boundBy: serverElu >= 0.9 && window.elu < 0.9 ? 'server' : window.elu >= 0.9 && serverElu < 0.9 ? 'generator' : serverElu >= 0.9 ? 'both saturated' : 'neither (CPU contention?)',
+    };
+  } finally {
+    if (gen && gen.exitCode === null) gen.kill('SIGKILL');
+    if (server.connected) server.send({ type: 'close' } satisfies ToChild);
+    await exited(server, 15_000);
+  }
+}
+
+/** CPU and event-loop sample without GC, so the measured window is not disturbed. */
+async function sampleServerCpu(server: ChildProcess): Promise<Sample & { cpuUs: number }> {
+  const { sample } = await sampleServer(server, 'cpu');
+  return { ...sample, cpuUs: sample.cpuUserUs + sample.cpuSystemUs };
+}
+
+const round3 = (value: number): number => Math.round(value * 1000) / 1000;
+const median = (values: number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+function table(rows: string[][]): string {
+  const widths = (rows[0] ?? []).map((_, col) => Math.max(...rows.map((row) => (row[col] ?? '').length)));
+  return rows.map((row) => row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col] ?? 0) : cell.padStart(widths[col] ?? 0))).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  const cli = parseCli(process.argv.slice(2));
+  const hardStop = setTimeout(() => {
+    console.error('benchmark overran its time budget; stopping');
+    process.exit(2);
+  }, cli.rounds * cli.servers.length * ((cli.config.warmupS + cli.config.durationS) * 1000 + 240_000));
+  hardStop.unref();
+  const world = buildWorld(cli.config);
+  const occupied = world.roomSize.filter((size) => size > 0).length;
+  const biggest = Math.max(...world.roomSize);
+  const alone = world.roomSize.filter((size) => size === 1).length;
+  const loadBefore = os.loadavg();
+  console.log(
+    `signal benchmark: ${cli.config.connections} connections, ${cli.config.swarms} swarms in ${world.rooms.length} rooms of ${cli.config.renditions} renditions ` +
+      `(${occupied} rooms occupied, largest ${biggest} peers, ${alone} peers alone), ${cli.config.offers} offers/announce, SDP ${cli.config.sdpBytes} B, ` +
+      `warm-up ${cli.config.warmupS} s, window ${cli.config.durationS} s, ${cli.rounds} round(s)`,
+  );
+  console.log(`machine: ${os.cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}`);
+
+  const results: ServerResult[] = [];
+  for (let round = 1; round <= cli.rounds; round++) {
+    // Alternate the order so drift in the machine's background load does not favour one side.
+    const order = round % 2 === 1 ? cli.servers : [...cli.servers].reverse();
+    for (const kind of order) {
+      process.stdout.write(`round ${round}: ${kind} … `);
+      const result = await runOne(kind, cli, round);
+      results.push(result);
+      console.log(`${result.responsesPerS.toLocaleString('en-US')} responses/s (server CPU ${result.serverCpuPct} %, generator CPU ${result.generatorCpuPct} %)`);
+    }
+  }
+  const loadAfter = os.loadavg();
+
+  const rows: string[][] = [
+    ['server', 'round', 'responses/s', 'replies/s', 'offers/s', 'answers/s', 'fail/s', 'offer relay', 'answer relay', 'RTT p50/p99 ms', 'server CPU', 'server ELU', 'gen CPU', 'resp/server-CPU-s', 'heap B/peer', 'RSS B/peer', 'heap B/peer loaded', 'bound by'],
+  ];
+  for (const r of results) {
+    rows.push([
+      r.server,
+      String(r.round),
+      r.responsesPerS.toLocaleString('en-US'),
+      r.rates.replies.toLocaleString('en-US'),
+      r.rates.offers.toLocaleString('en-US'),
+      r.rates.answers.toLocaleString('en-US'),
+      r.rates.failures.toLocaleString('en-US'),
+      `${(r.relay.offerRatio * 100).toFixed(1)} %`,
+      `${(r.relay.answerRatio * 100).toFixed(1)} %`,
+      `${r.window.rttMs.p50}/${r.window.rttMs.p99}`,
+      `${r.serverCpuPct} %`,
+      r.serverElu.toFixed(2),
+      `${r.generatorCpuPct} %`,
+      r.responsesPerServerCpuS.toLocaleString('en-US'),
+      r.memory.idle.heapBytesPerPeer.toLocaleString('en-US'),
+      r.memory.idle.rssBytesPerPeer.toLocaleString('en-US'),
+      r.memory.loaded.heapBytesPerPeer.toLocaleString('en-US'),
+      r.boundBy,
+    ]);
+  }
+  console.log(`\n${table(rows)}`);
+
+  const summary: Record<string, number> = {};
+  for (const kind of cli.servers) {
+    const mine = results.filter((r) => r.server === kind);
+    summary[`${kind} responses/s (median)`] = median(mine.map((r) => r.responsesPerS));
+    summary[`${kind} responses per server CPU-second (median)`] = median(mine.map((r) => r.responsesPerServerCpuS));
+  }
+  const spk = summary['spk responses/s (median)'];
+  const bt = summary['bittorrent-tracker responses/s (median)'];
+  let verdict = '';
+  if (spk !== undefined && bt !== undefined) {
+    const ratio = spk / bt;
+    const cpuRatio = (summary['spk responses per server CPU-second (median)'] ?? 0) / (summary['bittorrent-tracker responses per server CPU-second (median)'] ?? 1);
+    summary['ratio spk / bittorrent-tracker (responses/s)'] = round3(ratio);
+    summary['ratio spk / bittorrent-tracker (per server CPU-second)'] = round3(cpuRatio);
+    verdict = `spk / bittorrent-tracker: ${ratio.toFixed(2)}× responses/s, ${cpuRatio.toFixed(2)}× responses per server CPU-second (target ≥ 3× at 1,000 connections)`;
+    console.log(`\n${verdict}`);
+  }
+  const relayProblems = results.filter((r) => r.relay.offerRatio < 0.95 || r.relay.answerRatio < 0.95 || r.window.counters.lostReplies > 0);
+  for (const r of relayProblems) {
+    console.log(`warning: ${r.server} round ${r.round} relayed ${(r.relay.offerRatio * 100).toFixed(1)} % of expected offers, ${(r.relay.answerRatio * 100).toFixed(1)} % of answers, ${r.window.counters.lostReplies} announce replies lost`);
+  }
+  for (const r of results.filter((x) => x.boundBy === 'generator')) {
+    console.log(`note: ${r.server} round ${r.round} was limited by the load generator (its event loop ${Math.round(r.generatorElu * 100)} % busy, the server's ${Math.round(r.serverElu * 100)} %): the server can do more than shown`);
+  }
+  console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
+
+  mkdirSync(dirname(cli.out), { recursive: true });
+  writeFileSync(
+    cli.out,
+    `${JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
+        config: cli.config,
+        world: { rooms: world.rooms.length, occupiedRooms: occupied, largestRoom: biggest, peersAlone: alone },
+        summary,
+        verdict,
+        results,
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  console.log(`results written to ${cli.out}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
