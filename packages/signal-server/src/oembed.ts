@@ -5,6 +5,7 @@
  * `GET /oembed`.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseArgs } from 'node:util';
 
 export interface OembedConfig {
   /** Absolute URL of the player's `embed.html`; the iframe `src` is built from it. */
@@ -274,4 +275,59 @@ export interface RouteRegistrar {
 /** Registers `GET /oembed` on a router: the one line a server needs to offer oEmbed. */
 export function registerOembedRoute(router: RouteRegistrar, config: OembedConfig): void {
   router.route('GET', '/oembed', createOembedHandler(config));
+}
+
+export const OEMBED_DEFAULT_GATEWAY = 'https://ipfs-3speak.b-cdn.net';
+export const OEMBED_DEFAULT_HIVE_API = 'https://api.hive.blog';
+
+export const OEMBED_SERVE_USAGE = [
+  'oEmbed (GET /oembed, served when an embed page URL is given):',
+  '  --embed-url <url>               SPK_SIGNAL_EMBED_URL                   absolute URL of the player\'s embed.html',
+  `  --oembed-gateway <url>          SPK_SIGNAL_OEMBED_GATEWAY              gateway for IPFS thumbnails (${OEMBED_DEFAULT_GATEWAY})`,
+  `  --oembed-hive-api <url,...>     SPK_SIGNAL_OEMBED_HIVE_API             Hive API node(s) for titles/thumbnails (SPK_SIGNAL_HIVE_API, else ${OEMBED_DEFAULT_HIVE_API})`,
+].join('\n');
+
+function absoluteHttpUrl(flag: string, text: string): string {
+  const url = httpUrl(text.trim());
+  if (url === undefined) throw new TypeError(`--${flag} must be an absolute http(s) URL, got ${JSON.stringify(text)}`);
+  return url;
+}
+
+/**
+ * Takes this module's flags out of the `serve` arguments (the rest go to the server's own
+ * parser). Returns no config when no embed page URL is set: oEmbed is then not served.
+ * Throws TypeError with a readable message on bad values.
+ */
+export function takeOembedFlags(argv: string[], env: NodeJS.ProcessEnv): { config: OembedConfig | undefined; rest: string[] } {
+  const { tokens } = parseArgs({ args: argv, strict: false, tokens: true, allowPositionals: true });
+  const names = new Set(['embed-url', 'oembed-gateway', 'oembed-hive-api']);
+  const values = new Map<string, string>();
+  const taken = new Set<number>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || !names.has(token.name)) continue;
+    taken.add(token.index);
+    let value = token.value;
+    if (value === undefined) {
+      // Without a schema parseArgs leaves `--flag value`'s value as the next argument.
+      const next = argv[token.index + 1];
+      if (next === undefined || next.startsWith('--')) throw new TypeError(`--${token.name} needs a value`);
+      value = next;
+      taken.add(token.index + 1);
+    }
+    values.set(token.name, value);
+  }
+  const rest = argv.filter((_, index) => !taken.has(index));
+  const embedText = values.get('embed-url') ?? env.SPK_SIGNAL_EMBED_URL;
+  if (embedText === undefined || embedText.trim() === '') return { config: undefined, rest };
+  const hiveText = values.get('oembed-hive-api') ?? env.SPK_SIGNAL_OEMBED_HIVE_API ?? env.SPK_SIGNAL_HIVE_API ?? OEMBED_DEFAULT_HIVE_API;
+  const config: OembedConfig = {
+    embedPageUrl: absoluteHttpUrl('embed-url', embedText),
+    gateway: absoluteHttpUrl('oembed-gateway', values.get('oembed-gateway') ?? env.SPK_SIGNAL_OEMBED_GATEWAY ?? OEMBED_DEFAULT_GATEWAY),
+    hiveApiNodes: hiveText
+      .split(',')
+      .map((node) => node.trim())
+      .filter((node) => node !== '')
+      .map((node) => absoluteHttpUrl('oembed-hive-api', node)),
+  };
+  return { config, rest };
 }

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { createOembedHandler, handleOembed, oembedDiscoveryLink, type OembedConfig } from '../src/oembed.js';
+import { createOembedHandler, handleOembed, oembedDiscoveryLink, registerOembedRoute, takeOembedFlags, type OembedConfig } from '../src/oembed.js';
+import { createSignalServer } from '../src/server.js';
 
 const CID = 'QmbZdiAs8BctWiWmcPdemMs8vD1Sjc3HBzpB5PdBBdrCve';
 const THUMB_CID = 'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o';
@@ -183,5 +184,37 @@ describe('oEmbed provider', () => {
       link,
       '<link rel="alternate" type="application/json+oembed" href="https://signal.example.org/oembed?url=https%3A%2F%2Fplayer.example.org%2Fspk%2Fembed.html%3Fv%3Dalice%2Fabcdefgh%26autoplay%3D1&amp;format=json" title="SPK video">',
     );
+  });
+
+  test('mounted on the signal server, GET /oembed answers next to its own API', async () => {
+    const server = createSignalServer({ logLevel: 'silent' });
+    registerOembedRoute(server.router, config());
+    const address = await server.listen(0, '127.0.0.1');
+    try {
+      const response = await fetch(`${address.url}/oembed?url=${encodeURIComponent(`${EMBED}?v=alice/abcdefgh`)}&format=json`);
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { type: string; title: string };
+      assert.equal(body.type, 'video');
+      assert.equal(body.title, 'Colour bars "live" <test>');
+      const bad = await fetch(`${address.url}/oembed?url=${encodeURIComponent('https://example.com/x')}`);
+      assert.equal(bad.status, 404);
+      const health = await fetch(`${address.url}/healthz`);
+      assert.equal(health.status, 200, 'the server\'s own routes still answer');
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('serve flags: --embed-url turns oEmbed on; other flags pass through; bad values are readable errors', () => {
+    const off = takeOembedFlags(['--port', '9000'], {});
+    assert.equal(off.config, undefined);
+    assert.deepEqual(off.rest, ['--port', '9000']);
+    const on = takeOembedFlags(['--port', '9000', '--embed-url', EMBED, '--oembed-hive-api=http://127.0.0.1:1,http://127.0.0.1:2'], {});
+    assert.deepEqual(on.rest, ['--port', '9000']);
+    assert.deepEqual(on.config, { embedPageUrl: EMBED, gateway: 'https://ipfs-3speak.b-cdn.net/', hiveApiNodes: ['http://127.0.0.1:1/', 'http://127.0.0.1:2/'] });
+    const fromEnv = takeOembedFlags([], { SPK_SIGNAL_EMBED_URL: EMBED, SPK_SIGNAL_HIVE_API: 'http://127.0.0.1:3' });
+    assert.deepEqual(fromEnv.config?.hiveApiNodes, ['http://127.0.0.1:3/']);
+    assert.throws(() => takeOembedFlags(['--embed-url', 'embed.html'], {}), /--embed-url must be an absolute http\(s\) URL/);
+    assert.throws(() => takeOembedFlags(['--embed-url'], {}), /--embed-url needs a value/);
   });
 });
