@@ -5,3 +5,5 @@ export { HttpRouter, type RouteHandler, type MountedHandler } from './http-route
 export type { SessionDirectory } from './sessions.js';
 export { CloseCode } from './signal-hub.js';
 export { binaryToHex, parsePeerId, isCid } from './ids.js';
+export { createContributions, buildPayoutBatch, type Contributions, type ContributionsOptions, type PayoutBatch } from './contributions/index.js';
+export { attachContributions } from './contributions/mount.js';

@@ -10,6 +10,8 @@ export interface SessionDirectory {
   roomOfSession(session: string): string | undefined;
   /** Whether a connection with this secret is open in this room right now. */
   isConnected(session: string, cid: string): boolean;
+  /** The session that announced this peer id first (contributions bind a peer id only to it). */
+  firstSessionOfPeer?(peerId: string): string | undefined;
 }
 
 interface SessionRecord {
@@ -24,6 +26,12 @@ const MAX_PEERS_PER_SESSION = 64;
 
 export class Sessions implements SessionDirectory {
   private readonly records = new Map<string, SessionRecord>();
+  /**
+   * Contributions: peer id → sessions that announced it, in announce order. Peer ids are visible
+   * to every swarm member, so a copier can announce one elsewhere; only the first announcer (the
+   * page that made the id up) may be credited for it.
+   */
+  private readonly peerSessions = new Map<string, Set<string>>();
 
   constructor(private readonly retentionMs: number) {}
 
@@ -35,12 +43,31 @@ export class Sessions implements SessionDirectory {
       return;
     }
     // The same secret in another room starts over: a session belongs to one video.
+    if (record) this.forgetPeers(session, record);
     this.records.set(session, { room, address, peers: new Set(), open: (record?.open ?? 0) + 1, closedAt: 0 });
   }
 
   addPeer(session: string, peerId: string): void {
     const record = this.records.get(session);
-    if (record && record.peers.size < MAX_PEERS_PER_SESSION) record.peers.add(peerId);
+    if (record && record.peers.size < MAX_PEERS_PER_SESSION) {
+      record.peers.add(peerId);
+      let owners = this.peerSessions.get(peerId);
+      if (!owners) this.peerSessions.set(peerId, (owners = new Set()));
+      owners.add(session);
+    }
+  }
+
+  /** The session that announced this peer id first, among those still known. */
+  firstSessionOfPeer(peerId: string): string | undefined {
+    return this.peerSessions.get(peerId)?.values().next().value;
+  }
+
+  private forgetPeers(session: string, record: SessionRecord): void {
+    for (const peerId of record.peers) {
+      const owners = this.peerSessions.get(peerId);
+      owners?.delete(session);
+      if (owners?.size === 0) this.peerSessions.delete(peerId);
+    }
   }
 
   close(session: string, now: number): void {
@@ -52,7 +79,10 @@ export class Sessions implements SessionDirectory {
 
   sweep(now: number): void {
     for (const [session, record] of this.records) {
-      if (record.open === 0 && now - record.closedAt >= this.retentionMs) this.records.delete(session);
+      if (record.open === 0 && now - record.closedAt >= this.retentionMs) {
+        this.forgetPeers(session, record);
+        this.records.delete(session);
+      }
     }
   }
 

@@ -10,6 +10,11 @@ export interface SessionDirectory {
   addressOfSession?(session: string): string | undefined;
   /** The room (video CID) the session joined, when known. */
   roomOfSession?(session: string): string | undefined;
+  /**
+   * The session that announced this peer id first. Peer ids are public within a swarm; when the
+   * directory can tell, a session copying someone else's id is not bound to it.
+   */
+  firstSessionOfPeer?(peerId: string): string | undefined;
 }
 
 /** A directory that knows nothing: only sessions already stored in the database can report. */

@@ -80,7 +80,10 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, 
     rateLimit(deps, req);
     const { value, raw } = await readJsonBody(req, MAX_BODY_BYTES);
     const report = parseReport(value);
-    const announced = [...deps.directory.peersOfSession(report.session)].map(peerIdToHex);
+    const directory = deps.directory;
+    const announced = [...directory.peersOfSession(report.session)]
+      .filter((peerId) => directory.firstSessionOfPeer === undefined || directory.firstSessionOfPeer(peerId) === report.session)
+      .map(peerIdToHex);
     const outcome = await deps.store.recordReport(report, {
       receivedAt: deps.now(),
       address: normalizeAddress(deps.directory.addressOfSession?.(report.session) ?? req.socket.remoteAddress),
