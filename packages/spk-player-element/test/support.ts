@@ -143,26 +143,3 @@ export async function freePort(): Promise<number> {
     });
   });
 }
-
-export interface Tracker {
-  url: string;
-  close(): Promise<void>;
-}
-
-/**
- * bittorrent-tracker's WebSocket server on loopback: it speaks the protocol of our signal
- * server (and is what the plugin's own tests use), so the element's P2P wiring can be
- * checked independently of the signal server's state.
- */
-export async function startTracker(): Promise<Tracker> {
-  const { Server } = await import('bittorrent-tracker');
-  const server = new Server({ udp: false, http: false, ws: true, stats: false });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  return {
-    url: `ws://127.0.0.1:${server.ws.address().port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
