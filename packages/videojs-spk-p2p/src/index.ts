@@ -14,3 +14,6 @@ if (!videojs.getPlugin('spkP2p')) {
 }
 
 export default SpkP2pPlugin;
+export { ContributionReporter, publicViewerIdOf, openReportQueue, contributionEndpointFor } from './contributions/index.js';
+export type { ContributionReporterOptions, ReporterState } from './contributions/index.js';
+export type { ContributionsOption } from './options.js';

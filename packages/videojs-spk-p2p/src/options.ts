@@ -32,6 +32,18 @@ export interface SpkP2pOptions {
   statsInterval?: number;
   /** Segment memory kept for sharing, in MiB. */
   storageLimitMiB?: number;
+  /**
+   * Report bytes shared with each peer to the signal server (`POST /api/p2p/contribution`) for
+   * bandwidth rewards. `true` uses the first tracker's host; unacknowledged reports wait in IndexedDB.
+   */
+  contributions?: boolean | ContributionsOption;
+}
+
+export interface ContributionsOption {
+  /** Full URL of the contribution endpoint; default beside the first tracker URL. */
+  endpoint?: string;
+  /** Milliseconds between periodic reports (default 30 000). */
+  intervalMs?: number;
 }
 
 export type ResolvedOptions = Required<Omit<SpkP2pOptions, 'videoCid' | 'integrityUrl'>> & {
@@ -56,6 +68,7 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   useManagedMediaSource: false,
   statsInterval: 1000,
   storageLimitMiB: 256,
+  contributions: false,
 });
 
 export class SpkP2pOptionsError extends TypeError {
@@ -105,6 +118,15 @@ export function validateOptions(merged: Record<string, unknown>): ResolvedOption
   }
   for (const key of ['overlay', 'useManagedMediaSource']) {
     if (typeof merged[key] !== 'boolean') fail(`\`${key}\` must be a boolean`);
+  }
+  const contributions = merged.contributions;
+  if (typeof contributions !== 'boolean') {
+    const option = contributions as ContributionsOption | null;
+    if (typeof option !== 'object' || option === null) fail('`contributions` must be a boolean or { endpoint, intervalMs }');
+    else {
+      if (option.endpoint !== undefined && (typeof option.endpoint !== 'string' || !/^https?:\/\//i.test(option.endpoint))) fail('`contributions.endpoint` must be an http(s) URL');
+      if (option.intervalMs !== undefined && (!isNonNegativeNumber(option.intervalMs) || option.intervalMs < 1000)) fail('`contributions.intervalMs` must be at least 1000 ms');
+    }
   }
   return merged as unknown as ResolvedOptions;
 }

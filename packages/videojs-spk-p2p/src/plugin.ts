@@ -9,6 +9,7 @@ import { SegmentXhr } from './segment-xhr.js';
 import { StatsCollector, type SegmentSource, type SpkP2pMode, type SpkP2pStats } from './stats.js';
 import { createSessionSecret, peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
 import { UploadLimiter } from './upload-limiter.js';
+import { ContributionReporter, contributionEndpointFor } from './contributions/index.js';
 import { mseAvailable } from './mse.js';
 import { OVERLAY_COMPONENT, registerOverlay } from './overlay.js';
 import type { ComponentLike, PlayerLike, VhsHandle, VhsRequest, VhsRequestOptions, VhsResponse } from './videojs-types.js';
@@ -88,6 +89,7 @@ export class SpkP2pPlugin extends PluginBase {
   private overlay: ComponentLike | undefined;
   private activeBitrate = 0;
   private disposed = false;
+  private reporter: ContributionReporter | undefined;
 
   constructor(player: unknown, options: SpkP2pOptions = {}) {
     super(player);
@@ -125,6 +127,11 @@ export class SpkP2pPlugin extends PluginBase {
     if (error) queueMicrotask(() => this.trigger('optionserror', { error }));
   }
 
+  /** The contribution reporter, once P2P started with `contributions` enabled. */
+  get contributions(): ContributionReporter | undefined {
+    return this.reporter;
+  }
+
   get mode(): SpkP2pMode {
     return this.mode_;
   }
@@ -145,6 +152,7 @@ export class SpkP2pPlugin extends PluginBase {
     this.limiter.dispose();
     this.unhookVhs();
     this.destroyCore();
+    this.reporter?.dispose();
     if (this.overlay) {
       if (!this.vjsPlayer.isDisposed?.()) this.vjsPlayer.removeChild(this.overlay);
       this.overlay.dispose();
@@ -240,7 +248,9 @@ export class SpkP2pPlugin extends PluginBase {
     core.addEventListener('onPeerClose', this.onPeerClose);
     core.addEventListener('onSegmentError', this.onCoreSegmentError);
     core.addEventListener('onChunkUploaded', this.onChunkUploaded);
+    core.addEventListener('onChunkDownloaded', this.onChunkDownloaded);
     this.core = core;
+    this.startReporter();
     this.segmentMap = new SegmentMap(core, module.generateStreamShortId);
     this.segmentLoader = new SegmentLoader(core, {
       cdnFallbackDelay: options.cdnFallbackDelay,
@@ -266,6 +276,7 @@ export class SpkP2pPlugin extends PluginBase {
     core.removeEventListener('onPeerClose', this.onPeerClose);
     core.removeEventListener('onSegmentError', this.onCoreSegmentError);
     core.removeEventListener('onChunkUploaded', this.onChunkUploaded);
+    core.removeEventListener('onChunkDownloaded', this.onChunkDownloaded);
     core.destroy();
     this.segmentMap?.clear();
     this.core = undefined;
@@ -305,6 +316,8 @@ export class SpkP2pPlugin extends PluginBase {
 
   private recordSegment(source: SegmentSource, bytes: number, url: string, durationMs: number, peerId: string | undefined): void {
     this.stats_.recordSegment(source, bytes, durationMs);
+    if (source === 'cdn') this.reporter?.recordCdn(bytes);
+    this.reporter?.recordSegmentReceived();
     const event: SegmentLoadedEvent = { source, bytes, url, durationMs: Math.round(durationMs) };
     if (peerId !== undefined) event.peerId = peerId;
     this.trigger('segmentloaded', event);
@@ -414,9 +427,30 @@ export class SpkP2pPlugin extends PluginBase {
     }
   }
 
-  private readonly onChunkUploaded = (bytes: number) => {
+  private readonly onChunkUploaded = (bytes: number, peerId: string) => {
+    this.reporter?.recordUpload(peerId, bytes);
     this.stats_.recordUpload(bytes);
   };
+
+  /** What this viewer received from each peer is what confirms that peer's upload claims. */
+  private readonly onChunkDownloaded = (bytes: number, source: 'http' | 'p2p', peerId?: string) => {
+    if (source === 'p2p' && peerId !== undefined) this.reporter?.recordDownload(peerId, bytes);
+  };
+
+  /** One reporter per plugin (its session secret), created when P2P first starts. */
+  private startReporter(): void {
+    const option = this.options.contributions;
+    const cid = this.options.videoCid;
+    const trackerUrl = this.options.trackerUrls[0];
+    if (this.reporter || option === false || cid === undefined || trackerUrl === undefined) return;
+    const settings = option === true ? {} : option;
+    this.reporter = new ContributionReporter({
+      endpoint: settings.endpoint ?? contributionEndpointFor(trackerUrl),
+      session: this.session,
+      videoCid: cid,
+      ...(settings.intervalMs !== undefined ? { intervalMs: settings.intervalMs } : {}),
+    });
+  }
 
   private readonly startStatsTimer = () => {
     if (this.statsTimer !== undefined || this.disposed) return;
