@@ -121,6 +121,8 @@ describe('videojs-spk-p2p: misbehaving and departing peers', () => {
       assert.equal(reports[0]?.peerId, badPeerId);
       assert.equal(reports[0]?.reason, 'integrity');
       assert.match(String(reports[0]?.url), /^http:\/\/127\.0\.0\.1:\d+\/api\/p2p\/reports$/);
+      assert.equal(reports[0]?.status, 202, 'the signal server accepted the report');
+      assert.ok(tracker.reportsCounted() >= 1);
 
       const end = await waitForEnd(victim, 60_000);
       assert.deepEqual(end.errors, []);

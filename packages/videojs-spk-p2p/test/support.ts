@@ -1,8 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Server as TrackerServer } from 'bittorrent-tracker';
 import type { Browser, Page } from 'playwright-core';
+import { createSignalServer } from '../../signal-server/src/index.js';
 import { startCdn, type CdnOptions, type CdnServer } from '../../../demo/cdn/cdn-server.js';
 import { SAMPLE_CID } from '../../../demo/media/sample.js';
 import type { SpkP2pOptions, SpkP2pStats } from '../src/index.js';
@@ -12,31 +11,24 @@ const repoRoot = join(here, '..', '..', '..');
 export const PACKAGE_DIR = join(here, '..');
 
 export interface Tracker {
+  /** The signal server's WebSocket URL (`ws://127.0.0.1:<port>/api/p2p/signal`). */
   url: string;
   /** WebSocket clients connected right now. */
   connections(): number;
+  /** Misbehaving-peer reports the server accepted. */
+  reportsCounted(): number;
   close(): Promise<void>;
 }
 
-/** bittorrent-tracker's WebSocket server on loopback: the protocol our signal server speaks. */
+/** Our own signal server on loopback, as production runs it (rooms per CID, reports). */
 export async function startTracker(): Promise<Tracker> {
-  const server = new TrackerServer({ udp: false, http: false, ws: true, stats: false });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.ws.address() as AddressInfo).port;
-  let open = 0;
-  server.ws.on('connection', (socket) => {
-    open += 1;
-    socket.on('close', () => {
-      open -= 1;
-    });
-  });
+  const server = createSignalServer({ logLevel: 'silent' });
+  const address = await server.listen(0, '127.0.0.1');
   return {
-    url: `ws://127.0.0.1:${port}`,
-    connections: () => open,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    url: address.signalUrl,
+    connections: () => server.stats().connections,
+    reportsCounted: () => server.stats().reportsCounted,
+    close: () => server.close(),
   };
 }
 
