@@ -124,7 +124,7 @@ export function resolveOptions(options: SignalServerOptions): ResolvedOptions {
     if (typeof origin !== 'string') throw new OptionError('option allowedOrigins must be a list of origins');
     return origin.replace(/\/+$/, '').toLowerCase();
   });
-  const underTestRunner = process.env.NODE_TEST_CONTEXT !== undefined;
+  const underTestRunner = Boolean(process.env.NODE_TEST_CONTEXT);
   return {
     ...numbers,
     path,

@@ -19,6 +19,7 @@ declare module 'bittorrent-tracker' {
     });
     start(): void;
     stop(): void;
+    update(): void;
     scrape(): void;
     destroy(callback?: (error: Error | null) => void): void;
     on(event: 'peer', listener: (peer: TrackerPeer) => void): this;

@@ -216,7 +216,7 @@ describe('room access', () => {
     const closed = await foreign.waitClosed();
     assert.equal(closed.code, 4403);
     assert.match(closed.reason, /origin https:\/\/evil.example is not allowed/);
-    for (const headers of [{ Origin: 'https://3speak.tv' }, {}]) {
+    for (const headers of [{ Origin: 'https://3speak.tv' }, {}] as Record<string, string>[]) {
       const client = await connect({ cid: CID }, headers);
       client.send(announce(binaryId(), binaryId()));
       await client.next((m) => m.complete !== undefined);
