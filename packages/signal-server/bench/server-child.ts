@@ -28,6 +28,7 @@ export type FromChild =
 
 const kind = process.argv[2] as ServerKind;
 const deadlineMs = Number(process.argv[3] ?? 300_000);
+const cork = process.argv[4] === 'cork';
 
 function send(message: FromChild): void {
   process.send?.(message);
@@ -112,7 +113,39 @@ function collectNumbers(value: unknown, prefix: string, out: Record<string, numb
   }
 }
 
+/**
+ * Experiment (--cork), not how either server ships: hold each TCP socket's writes until the end
+ * of the event-loop iteration, so frames bound for one peer leave in one writev instead of one
+ * syscall each. ws corks around every frame itself; corks nest, so ours holds.
+ */
+async function corkUntilIdle(): Promise<void> {
+  const { WebSocket } = await import('ws');
+  const pending = new Set<{ uncork(): void }>();
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    for (const socket of pending) socket.uncork();
+    pending.clear();
+  };
+  // send() is overloaded; the wrapper only passes its arguments through, so it is typed loosely.
+  const proto = WebSocket.prototype as unknown as { send: (this: unknown, ...args: unknown[]) => void };
+  const send = proto.send;
+  proto.send = function (this: unknown, ...args: unknown[]): void {
+    const socket = (this as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    if (socket && !pending.has(socket)) {
+      socket.cork();
+      pending.add(socket);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    }
+    send.apply(this, args);
+  };
+}
+
 async function main(): Promise<void> {
+  if (cork) await corkUntilIdle();
   const hardStop = setTimeout(() => process.exit(3), deadlineMs);
   hardStop.unref();
   process.on('disconnect', () => process.exit(0));

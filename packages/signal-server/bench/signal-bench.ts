@@ -7,6 +7,7 @@
  *
  * Flags: --connections N --swarms N --renditions N --offers N --sdp-bytes N --warmup S
  *        --duration S --rounds N --servers spk,bittorrent-tracker --seed N --cpu-prof --out FILE
+ *        --cork (experiment: both servers batch each socket's writes per event-loop iteration)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,12 +26,13 @@ interface Cli {
   servers: ServerKind[];
   rounds: number;
   cpuProf: boolean;
+  cork: boolean;
   out: string;
 }
 
 function parseCli(argv: string[]): Cli {
   const config: BenchConfig = { ...DEFAULT_CONFIG };
-  const cli: Cli = { config, servers: ['bittorrent-tracker', 'spk'], rounds: 1, cpuProf: false, out: join(repoRoot, 'bench-results', 'signal.json') };
+  const cli: Cli = { config, servers: ['bittorrent-tracker', 'spk'], rounds: 1, cpuProf: false, cork: false, out: join(repoRoot, 'bench-results', 'signal.json') };
   const numeric: Record<string, keyof BenchConfig> = {
     '--connections': 'connections',
     '--swarms': 'swarms',
@@ -62,6 +64,7 @@ function parseCli(argv: string[]): Cli {
       });
     } else if (name === '--rounds') cli.rounds = Math.max(1, Math.floor(Number(value())));
     else if (name === '--cpu-prof') cli.cpuProf = true;
+    else if (name === '--cork') cli.cork = true;
     else if (name === '--out') cli.out = resolve(value());
     else if (name === '--help' || name === '-h') {
       console.log(readHelp());
@@ -77,7 +80,7 @@ function parseCli(argv: string[]): Cli {
 function readHelp(): string {
   return `npm run bench:signal -- [--connections ${DEFAULT_CONFIG.connections}] [--swarms ${DEFAULT_CONFIG.swarms}] [--renditions ${DEFAULT_CONFIG.renditions}]
   [--offers ${DEFAULT_CONFIG.offers}] [--sdp-bytes ${DEFAULT_CONFIG.sdpBytes}] [--seeders ${DEFAULT_CONFIG.seederShare}] [--warmup ${DEFAULT_CONFIG.warmupS}] [--duration ${DEFAULT_CONFIG.durationS}]
-  [--rounds 1] [--servers bittorrent-tracker,spk] [--seed N] [--cpu-prof] [--out bench-results/signal.json]`;
+  [--rounds 1] [--servers bittorrent-tracker,spk] [--seed N] [--cpu-prof] [--cork] [--out bench-results/signal.json]`;
 }
 
 /** Typed IPC with a deadline: resolves with the first message of the wanted type. */
@@ -167,10 +170,12 @@ async function runOne(kind: ServerKind, cli: Cli, round: number): Promise<Server
   const profDir = join(repoRoot, 'bench-results', 'prof');
   const execArgv = ['--import', 'tsx', '--expose-gc'];
   if (cli.cpuProf) {
-    mkdirSync(profDir, { recursive: true });
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${kind}-r${round}.cpuprofile`);
+    // One folder per run: tsx's loader thread writes a profile too, and a fixed name would let it overwrite the main thread's.
+    const dir = join(profDir, `${kind}-r${round}`);
+    mkdirSync(dir, { recursive: true });
+    execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
   }
-  const server = fork(join(here, 'server-child.ts'), [kind, String(budgetMs)], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const server = fork(join(here, 'server-child.ts'), [kind, String(budgetMs), cli.cork ? 'cork' : ''], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   let gen: ChildProcess | undefined;
   try {
     const ready = await waitFor<FromChild, 'ready'>(server, 'ready', 30_000, `${kind} start`);
@@ -296,7 +301,7 @@ async function main(): Promise<void> {
   console.log(
     `signal benchmark: ${cli.config.connections} connections, ${cli.config.swarms} swarms in ${world.rooms.length} rooms of ${cli.config.renditions} renditions ` +
       `(${occupied} rooms occupied, largest ${biggest} peers, ${alone} peers alone), ${cli.config.offers} offers/announce, SDP ${cli.config.sdpBytes} B, ` +
-      `warm-up ${cli.config.warmupS} s, window ${cli.config.durationS} s, ${cli.rounds} round(s)`,
+      `warm-up ${cli.config.warmupS} s, window ${cli.config.durationS} s, ${cli.rounds} round(s)${cli.cork ? ', EXPERIMENT --cork (writes batched per loop iteration in both servers)' : ''}`,
   );
   console.log(`machine: ${os.cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}`);
 
@@ -374,6 +379,7 @@ async function main(): Promise<void> {
         date: new Date().toISOString(),
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
         config: cli.config,
+        corkExperiment: cli.cork,
         world: { rooms: world.rooms.length, occupiedRooms: occupied, largestRoom: biggest, peersAlone: alone },
         summary,
         verdict,

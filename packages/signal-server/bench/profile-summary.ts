@@ -1,0 +1,54 @@
+/**
+ * Where a server's time went: self time from a V8 .cpuprofile (node --cpu-prof), by function and
+ * by source area. Usage: node --import tsx profile-summary.ts FILE.cpuprofile [top=30]
+ */
+import { readFileSync } from 'node:fs';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+const file = process.argv[2];
+if (!file) throw new Error('usage: profile-summary.ts FILE.cpuprofile [top]');
+const top = Number(process.argv[3] ?? 30);
+const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+const self = new Map<number, number>();
+profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+const total = [...self.values()].reduce((a, b) => a + b, 0);
+
+function area(url: string, name: string): string {
+  if (url.includes('/node_modules/ws/')) return 'ws (framing, sockets)';
+  if (url.includes('/node_modules/pino')) return 'pino';
+  if (url.includes('/signal-server/src/')) return `ours: ${url.split('/signal-server/src/')[1]?.split('?')[0]}`;
+  if (url.includes('/node_modules/bittorrent-tracker/') || url.includes('/node_modules/lru') || url.includes('uint8-util')) return 'bittorrent-tracker';
+  if (url.startsWith('node:')) return `node: ${url.slice(5)}`;
+  if (url === '') return name === '(garbage collector)' ? 'GC' : name === '(idle)' ? 'idle' : name === '(program)' ? 'V8/native (program)' : `native ${name}`;
+  return url.replace(/^.*node_modules\//, '');
+}
+
+const fnTotals = new Map<string, number>();
+const areaTotals = new Map<string, number>();
+for (const [id, us] of self) {
+  const node = byId.get(id);
+  if (!node) continue;
+  const { functionName, url, lineNumber } = node.callFrame;
+  const where = url ? `${url.replace(/^.*\/(node_modules|src)\//, '$1/')}:${lineNumber + 1}` : '';
+  const key = `${functionName || '(anonymous)'} ${where}`;
+  fnTotals.set(key, (fnTotals.get(key) ?? 0) + us);
+  const a = area(url, functionName);
+  areaTotals.set(a, (areaTotals.get(a) ?? 0) + us);
+}
+const pct = (us: number): string => `${((100 * us) / total).toFixed(1).padStart(5)} %`;
+console.log(`total ${(total / 1e6).toFixed(2)} s sampled`);
+console.log('\nby area (self time):');
+for (const [name, us] of [...areaTotals].sort((a, b) => b[1] - a[1]).slice(0, 20)) console.log(`${pct(us)}  ${name}`);
+console.log(`\ntop ${top} functions (self time):`);
+for (const [name, us] of [...fnTotals].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${pct(us)}  ${name}`);
