@@ -1,6 +1,6 @@
 // Browser bundles of <spk-player>, imported by the repository's rollup.config.mjs. Paths are
 // relative to the repository root, where rollup runs. Reads the tsc output in lib/.
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import nodeResolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
@@ -34,11 +34,19 @@ const embedPage = () => ({
   },
 });
 
-/** Hashed chunk names change with their content: drop the previous build's so dist/ stays deployable as is. */
-const cleanChunks = () => ({
-  name: 'spk-clean-chunks',
-  async buildStart() {
-    await rm(`${pkg}/dist/chunks`, { recursive: true, force: true });
+/**
+ * Hashed chunk names change with their content: after writing, drop chunks this build did not
+ * produce, so dist/ stays deployable as is. (Deleting after writing, not before, keeps pages
+ * that are loading the current chunks working during a rebuild.)
+ */
+const dropStaleChunks = () => ({
+  name: 'spk-drop-stale-chunks',
+  async writeBundle(_options, bundle) {
+    const fresh = new Set(Object.keys(bundle));
+    const dir = `${pkg}/dist/chunks`;
+    for (const name of await readdir(dir).catch(() => [])) {
+      if (!fresh.has(`chunks/${name}`)) await rm(`${dir}/${name}`, { force: true });
+    }
   },
 });
 
@@ -50,7 +58,7 @@ export default [
   {
     input: { 'spk-player': `${pkg}/lib/index.js`, embed: `${pkg}/lib/embed-page.js` },
     plugins: [
-      cleanChunks(),
+      dropStaleChunks(),
       ...plugins(),
       embedPage(),
       sizeReport({

@@ -256,12 +256,20 @@ describe('<spk-player> attributes and properties', () => {
         el.setAttribute('autoplay', '');
         el.setAttribute('title', '<b>Title</b>');
         await p.updateComplete;
+        const afterAttrs = { muted: p.muted, controls: p.controls, autoplay: p.autoplay, title: p.title, vjsMuted: p.videojsPlayer.muted() };
+        p.gateway = 'https://gw.example/ipfs';
+        p.signal = 'ws://127.0.0.1:1/api/p2p/signal';
+        p.hiveApi = 'https://hive.example';
+        p.loading = 'eager';
+        await p.updateComplete;
+        const strings = [el.getAttribute('gateway'), el.getAttribute('signal'), el.getAttribute('hive-api'), el.getAttribute('loading')];
         return {
+          strings,
           defaults,
           afterProps,
           vjs,
           height,
-          afterAttrs: { muted: p.muted, controls: p.controls, autoplay: p.autoplay, title: p.title, vjsMuted: p.videojsPlayer.muted() },
+          afterAttrs,
         };
       });
       assert.deepEqual(result.defaults, { controls: true, playsinline: true, p2p: false, autoplay: false });
@@ -269,6 +277,7 @@ describe('<spk-player> attributes and properties', () => {
       assert.deepEqual(result.vjs, { muted: true, loop: true, controls: false });
       assert.equal(Math.round(result.height), 480, '4:3 of 640px');
       assert.deepEqual(result.afterAttrs, { muted: false, controls: true, autoplay: true, title: '<b>Title</b>', vjsMuted: false });
+      assert.deepEqual(result.strings, ['https://gw.example/ipfs', 'ws://127.0.0.1:1/api/p2p/signal', 'https://hive.example', 'eager']);
     });
   });
 
