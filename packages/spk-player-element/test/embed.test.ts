@@ -46,7 +46,7 @@ async function firstMessage(page: Page, type: string): Promise<{ origin: string;
   const handle = await page.waitForFunction(
     (type) => (window as unknown as { messages: { data: { type?: string } }[] }).messages.find((message) => message.data?.type === type),
     type,
-    { timeout: 15_000 },
+    { timeout: 30_000 },
   );
   return (await handle.jsonValue()) as { origin: string; data: Record<string, unknown> };
 }
@@ -64,7 +64,7 @@ describe('embed.html', () => {
       assert.ok(Math.abs(aspectRatio - 16 / 9) < 0.01, String(aspectRatio));
       const embed = page.frames().find((candidate) => candidate.url().includes('/pkg/embed.html'));
       assert.ok(embed, 'the embed frame exists');
-      await embed.waitForFunction(() => ((document.querySelector('spk-player') as unknown as { currentTime: number }).currentTime ?? 0) > 0.3, undefined, { timeout: 15_000 });
+      await embed.waitForFunction(() => ((document.querySelector('spk-player') as unknown as { currentTime: number }).currentTime ?? 0) > 0.3, undefined, { timeout: 30_000 });
       const layout = await embed.evaluate(() => {
         const player = document.querySelector('spk-player') as HTMLElement & { autoplay: unknown; title: string };
         const box = player.getBoundingClientRect();

@@ -164,7 +164,7 @@ describe('<spk-player> playback', () => {
     await withPage(async (page) => {
       const player = await addPlayer(page, { src: fixture.cdn.url + SAMPLE_MANIFEST_PATH, p2p: 'off', muted: '', 'start-time': '0:20' });
       await page.waitForFunction((s) => (window as unknown as { events_player: { type: string }[] }).events_player.some((e) => e.type === 'loadedmetadata'), player);
-      await page.waitForFunction((s) => Math.abs((document.querySelector(s) as unknown as { currentTime: number }).currentTime - 20) < 0.5, player, { timeout: 10_000 });
+      await page.waitForFunction((s) => Math.abs((document.querySelector(s) as unknown as { currentTime: number }).currentTime - 20) < 0.5, player, { timeout: 30_000 });
       await page.evaluate((src) => {
         const element = document.createElement('spk-player') as HTMLElement & { currentTime: number; src: string; p2p: boolean; muted: boolean };
         element.id = 'preset';
@@ -177,7 +177,7 @@ describe('<spk-player> playback', () => {
       await page.waitForFunction(() => {
         const element = document.querySelector('#preset') as unknown as { currentTime: number; readyState: number } | null;
         return element !== null && element.readyState > 0 && Math.abs(element.currentTime - 30) < 0.5;
-      }, undefined, { timeout: 10_000 });
+      }, undefined, { timeout: 30_000 });
     });
   });
 
@@ -191,7 +191,7 @@ describe('<spk-player> playback', () => {
         { cid: SAMPLE_CID, gateway: fixture.cdn.clientUrl('lazy'), loading: 'lazy', p2p: 'off', poster: `${fixture.cdn.clientUrl('lazy')}/ipfs/${SAMPLE_CID}/thumbnail.jpg` },
         { id: 'lazy', before: 'spacer' },
       );
-      await page.waitForFunction(() => (window as unknown as { events_control: { type: string }[] }).events_control.some((e) => e.type === 'loadedmetadata'), undefined, { timeout: 15_000 });
+      await page.waitForFunction(() => (window as unknown as { events_control: { type: string }[] }).events_control.some((e) => e.type === 'loadedmetadata'), undefined, { timeout: 30_000 });
       assert.equal(await page.$eval(lazy, (el) => el.getAttribute('state')), 'idle');
       const lazyRequests = await page.evaluate(() => performance.getEntriesByType('resource').filter((entry) => entry.name.includes('/client/lazy/')).length);
       assert.equal(lazyRequests, 0, 'no request for the lazy player (media or poster)');
@@ -202,7 +202,7 @@ describe('<spk-player> playback', () => {
 
       await page.$eval(lazy, (el) => el.scrollIntoView());
       await waitForState(page, lazy, 'ready');
-      await page.waitForFunction(() => (window as unknown as { events_lazy: { type: string }[] }).events_lazy.some((e) => e.type === 'loadedmetadata'), undefined, { timeout: 15_000 });
+      await page.waitForFunction(() => (window as unknown as { events_lazy: { type: string }[] }).events_lazy.some((e) => e.type === 'loadedmetadata'), undefined, { timeout: 30_000 });
       assert.ok((fixture.cdn.bytesServed().byClient.lazy ?? 0) > 0, 'the lazy player fetched once in view');
     });
   });
@@ -213,7 +213,7 @@ describe('<spk-player> playback', () => {
       const player = await addPlayer(page, { cid: SAMPLE_CID, gateway: fixture.cdn.url, signal, muted: '' }, { p2pOptions: { stunServers: [], statsInterval: 300 } });
       await waitForState(page, player, 'ready');
       await page.$eval(player, (el) => (el as unknown as { play(): Promise<void> }).play());
-      await page.waitForFunction(() => (window as unknown as { events_player: { type: string }[] }).events_player.some((e) => e.type === 'spk-p2p-stats'), undefined, { timeout: 15_000 });
+      await page.waitForFunction(() => (window as unknown as { events_player: { type: string }[] }).events_player.some((e) => e.type === 'spk-p2p-stats'), undefined, { timeout: 30_000 });
       const stats = (await events(page)).find((event) => event.type === 'spk-p2p-stats')?.detail as { mode: string; cdnBytes: number; p2pRatio: number; peers: number };
       assert.ok(['p2p', 'cdn-only'].includes(stats.mode), `mode ${stats.mode}`);
       assert.ok(stats.cdnBytes > 0);

@@ -42,7 +42,7 @@ export async function openPage(fixture: Fixture, path = '/pages/blank.html'): Pr
   page.on('pageerror', (error) => errors.push(error.message));
   uncaught.set(page, errors);
   await page.goto(`${fixture.cdn.url}${path}`);
-  await page.waitForFunction(() => customElements.get('spk-player') !== undefined, undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => customElements.get('spk-player') !== undefined, undefined, { timeout: 30_000 });
   return page;
 }
 
@@ -92,7 +92,7 @@ export function events(page: Page, id = 'player'): Promise<RecordedEvent[]> {
 }
 
 /** Waits (bounded) until the element reaches `state`; on timeout the error names what it showed instead. */
-export async function waitForState(page: Page, selector: string, state: string, timeout = 15_000): Promise<void> {
+export async function waitForState(page: Page, selector: string, state: string, timeout = 30_000): Promise<void> {
   try {
     await page.waitForFunction(
       ({ selector, state }) => document.querySelector(selector)?.getAttribute('state') === state,
@@ -108,7 +108,7 @@ export async function waitForState(page: Page, selector: string, state: string, 
   }
 }
 
-export function waitForTime(page: Page, selector: string, seconds: number, timeout = 20_000): Promise<unknown> {
+export function waitForTime(page: Page, selector: string, seconds: number, timeout = 30_000): Promise<unknown> {
   return page.waitForFunction(
     ({ selector, seconds }) => ((document.querySelector(selector) as unknown as { currentTime: number } | null)?.currentTime ?? 0) > seconds,
     { selector, seconds },
