@@ -59,6 +59,8 @@ export interface PageState {
   mode: string;
   session: string;
   usingVhs: boolean;
+  /** src() → first `playing`, in ms; null before. */
+  startupMs: number | null;
 }
 
 export interface RecordedEvent {

@@ -36,6 +36,8 @@ window.spkTest = {
       }
     });
     player.on('ended', () => { this.ended = true; });
+    const requestedAt = performance.now();
+    player.one('playing', () => { this.startupMs = performance.now() - requestedAt; });
     player.on('loadedmetadata', () => player.playbackRate(rate));
     player.on('ratechange', () => { if (player.playbackRate() !== rate) player.playbackRate(rate); });
     player.src({ src, type: 'application/x-mpegURL' });
@@ -57,6 +59,7 @@ window.spkTest = {
       mode: plugin.mode,
       session: plugin.session,
       usingVhs: Boolean(player.tech(true).vhs),
+      startupMs: this.startupMs ?? null,
     };
   },
   eventsOf(type) {
