@@ -17,9 +17,21 @@ export interface PostRef {
 const ACCOUNT = /^(?=.{3,16}$)[a-z][a-z0-9-]*[a-z0-9](\.[a-z][a-z0-9-]*[a-z0-9])*$/;
 const PERMLINK = /^[a-z0-9-]{1,256}$/;
 
-/** Parses `owner/permlink` (a leading `@` is tolerated, as Hive links write it). */
+/**
+ * Parses `owner/permlink` (a leading `@` is tolerated, as Hive links write it), or a 3Speak
+ * link carrying it (`https://3speak.tv/watch?v=owner/permlink`, `…/embed?v=…`), since that is
+ * what people copy from the address bar.
+ */
 export function parsePostRef(text: string): PostRef {
-  const match = /^@?([^/\s]+)\/([^/\s]+)$/.exec(text.trim());
+  let value = text.trim();
+  if (/^https?:\/\//i.test(value)) {
+    try {
+      value = new URL(value).searchParams.get('v') ?? '';
+    } catch {
+      value = '';
+    }
+  }
+  const match = /^@?([^/\s]+)\/([^/\s]+)$/.exec(value);
   if (!match || !ACCOUNT.test(match[1] ?? '') || !PERMLINK.test(match[2] ?? '')) {
     throw new SpkPlayerError('invalid-v', `"${text}" is not of the form owner/permlink`);
   }

@@ -42,10 +42,14 @@ export function embedPageUrl(embedUrl: string, video: { v?: string | undefined; 
 }
 
 export function buildEmbedSnippets(options: SnippetOptions): EmbedSnippets {
-  const v = options.v?.trim() || undefined;
+  const given = options.v?.trim() || undefined;
   const cid = options.cid?.trim() || undefined;
-  if (v !== undefined) parsePostRef(v);
-  else if (cid === undefined || !isCid(cid)) throw new TypeError('give v="owner/permlink" or a valid cid');
+  let v: string | undefined;
+  if (given !== undefined) {
+    // Normalised, so a pasted 3Speak link becomes a plain owner/permlink in every snippet.
+    const ref = parsePostRef(given);
+    v = `${ref.author}/${ref.permlink}`;
+  } else if (cid === undefined || !isCid(cid)) throw new TypeError('give v="owner/permlink" or a valid cid');
   const width = options.width ?? 640;
   const height = options.height ?? 360;
   const video = v !== undefined ? { v } : { cid };

@@ -89,6 +89,9 @@ describe('IPFS and gateways', () => {
 describe('3Speak metadata', () => {
   test('post references', () => {
     assert.deepEqual(parsePostRef('@alice/abc-1'), { author: 'alice', permlink: 'abc-1' });
+    assert.deepEqual(parsePostRef('https://3speak.tv/watch?v=alice/abc-1'), { author: 'alice', permlink: 'abc-1' });
+    assert.deepEqual(parsePostRef('https://play.3speak.tv/embed?v=alice/abc-1&mode=iframe'), { author: 'alice', permlink: 'abc-1' });
+    assert.equal(codeOf(() => parsePostRef('https://3speak.tv/watch')), 'invalid-v');
     assert.equal(codeOf(() => parsePostRef('Alice/abc')), 'invalid-v');
     assert.equal(codeOf(() => parsePostRef('alice/abc/def')), 'invalid-v');
   });
@@ -135,6 +138,7 @@ describe('snippets and embed parameters', () => {
     assert.match(snippets.iframe, /^<iframe src="https:\/\/cdn\.example\/embed\.html\?v=alice\/abcdefgh" width="640" height="360" /);
     assert.equal(snippets.oembedUrl, 'https://signal.example/oembed?url=https%3A%2F%2Fcdn.example%2Fembed.html%3Fv%3Dalice%2Fabcdefgh&format=json');
     assert.ok(buildEmbedSnippets({ cid: CID, ...urls }).tag.includes(`cid="${CID}"`));
+    assert.equal(buildEmbedSnippets({ v: 'https://3speak.tv/watch?v=alice/abcdefgh', ...urls }).embedPageUrl, 'https://cdn.example/embed.html?v=alice/abcdefgh');
   });
 
   test('refuses values that are not a video reference (nothing reaches the HTML)', () => {
