@@ -58,6 +58,27 @@ test('the ES entry alone is loaded until a lazy player nears the viewport; then 
   }
 });
 
+test('a chunk that fails to load shows player-load-failed, and Retry fetches it again', async () => {
+  const page = await openPage(fixture);
+  try {
+    // The network drops the Video.js chunk (e.g. a flaky CDN edge) until we let it through.
+    await page.route('**/pkg/chunks/player-runtime-*.js', (route) => route.abort('connectionreset'));
+    const player = await addPlayer(page, { src: fixture.cdn.url + SAMPLE_MANIFEST_PATH, p2p: 'off', muted: '' });
+    await waitForState(page, player, 'error');
+    const shown = await page.$eval(player, (el) => ({
+      code: (el as unknown as { error: { code: string } }).error.code,
+      title: el.shadowRoot?.querySelector('[part="error-title"]')?.textContent,
+      retry: el.shadowRoot?.querySelector('[part="retry"]') !== null,
+    }));
+    assert.deepEqual(shown, { code: 'player-load-failed', title: 'The player could not be loaded', retry: true });
+    await page.unroute('**/pkg/chunks/player-runtime-*.js');
+    await page.$eval(player, (el) => (el.shadowRoot?.querySelector('[part="retry"]') as HTMLButtonElement).click());
+    await waitForState(page, player, 'ready');
+  } finally {
+    await page.close();
+  }
+});
+
 test('a player removed from the page releases Video.js, and starts again when re-attached', async () => {
   const page = await openPage(fixture);
   try {
