@@ -112,7 +112,21 @@ for (const dialect of DIALECTS) {
         const session = await signal.contributions.database.db.selectFrom('p2p_sessions').selectAll().where('id', '=', a).executeTakeFirstOrThrow();
         const summary = await getJson(`${signal.address.url}/api/p2p/contributions/${session.peer_id}`);
         assert.equal(summary.status, 200);
-        assert.equal((summary.json.credited as { day: number }).day, aToB.credited);
+        assert.ok((summary.json.credited as { day: number }).day >= aToB.credited);
+        // A inflates its claim about B by 50 MB through its own reporter: B confirms none of it.
+        const peerOfB = await signal.contributions.database.db.selectFrom('p2p_peers').select('peer_id').where('session_id', '=', b).executeTakeFirstOrThrow();
+        const inflated = await first.page.evaluate(async (peerId) => {
+          const plugin = (window as unknown as { player: { spkP2p(): { contributions: { recordUpload(p: string, n: number): void; flush(): Promise<ReporterView> } } } }).player.spkP2p();
+          plugin.contributions.recordUpload(peerId, 50_000_000);
+          return plugin.contributions.flush();
+        }, peerOfB.peer_id);
+        assert.equal(inflated.lastStatus, 201);
+        const after = (await pairCredits(signal.contributions.database.db, { from: today, to: today }, signal.contributions.policy))
+          .find((pair) => pair.uploader === a && pair.downloader === b);
+        assert.ok(after && after.claimedUpload >= aToB.claimedUpload + 50_000_000, 'the inflated claim is recorded');
+        assert.ok(after.credited <= after.confirmedDownload, 'but only confirmed bytes are credited');
+        assert.ok(after.credited < aToB.credited + 5_000_000, `credited ${after.credited}, was ${aToB.credited}`);
+
         const raw = await signal.contributions.database.db.selectFrom('p2p_reports').select('body').where('session_id', '=', a).execute();
         assert.ok(raw.length >= 1 && raw.every((row) => JSON.parse(row.body).session === stateA.session), 'raw reports kept for audit');
       } finally {
