@@ -40,7 +40,11 @@ export interface SwarmSummary {
   cdnBytesSaved: { bytes: number; fraction: number };
   ttffMs: { p2p: number | null; baseline: number | null; p2pMean: number | null; baselineMean: number | null; perViewer: { p2p: (number | null)[]; baseline: (number | null)[] } };
   stalls: { p2p: StallSummary; baseline: StallSummary };
-  discoveryMs: { p50: number | null; max: number | null; perViewer: (number | null)[] };
+  /**
+   * From the plugin's start (its own `discoveryMs`); `afterFirstSegment` counts from the first
+   * segment's arrival instead, since the P2P engine only starts connecting once it is asked for a segment.
+   */
+  discoveryMs: { p50: number | null; max: number | null; perViewer: (number | null)[]; afterFirstSegment: { p50: number | null; max: number | null } };
   latencyMs: { p2p: LatencySummary; cdn: LatencySummary; baselineCdn: LatencySummary };
   fallbackMs: number | null;
   fallback: FallbackResult | null;
@@ -50,6 +54,8 @@ export interface SwarmSummary {
   cpu: { p2p: CpuUsage; baseline: CpuUsage };
   wallMs: { p2p: number; baseline: number; fallback: number | null; total: number };
   targets: TargetCheck[];
+  /** Per viewer, for diagnosis: which segment came from where, in arrival order (`3P` = segment 3 from peers). */
+  perViewer: { label: string; ttffMs: number | null; discoveryMs: number | null; stalls: number; sources: string }[];
   chart: ChartSeries;
 }
 
@@ -126,7 +132,17 @@ export function summarize(input: {
     perViewer: { p2p: ttffP2p, baseline: ttffBase },
   };
   const discoveryKnown = known(discovery);
-  const discoveryMs = { p50: median(discoveryKnown), max: discoveryKnown.length ? Math.max(...discoveryKnown) : null, perViewer: discovery };
+  const afterFirst = p2p.viewers.slice(1).flatMap((viewer) => {
+    const first = [...viewer.segments].sort((a, b) => a.at - b.at)[0];
+    const connect = viewer.peerConnects[0];
+    return first && connect ? [Math.round(connect.at - first.at)] : [];
+  });
+  const discoveryMs = {
+    p50: median(discoveryKnown),
+    max: discoveryKnown.length ? Math.max(...discoveryKnown) : null,
+    perViewer: discovery,
+    afterFirstSegment: { p50: median(afterFirst), max: afterFirst.length ? Math.max(...afterFirst) : null },
+  };
   const errors = [...p2p.viewers, ...baseline.viewers].flatMap((viewer) => viewer.errors.map((error) => `${viewer.label}: ${error}`));
   const unfinished = [...p2p.viewers, ...baseline.viewers].filter((viewer) => !viewer.ended).length;
 
@@ -182,6 +198,13 @@ export function summarize(input: {
     cpu: { p2p: p2p.cpu, baseline: baseline.cpu },
     wallMs: { p2p: p2p.wallMs, baseline: baseline.wallMs, fallback: input.fallbackWallMs, total: input.totalWallMs },
     targets,
+    perViewer: [...p2p.viewers, ...baseline.viewers].map((viewer) => ({
+      label: viewer.label,
+      ttffMs: viewer.ttffMs === null ? null : Math.round(viewer.ttffMs),
+      discoveryMs: viewer.stats.discoveryMs,
+      stalls: viewer.stalls.length,
+      sources: viewer.segments.map((segment) => `${/_(\d+)\.ts/.exec(segment.url)?.[1] ?? '?'}${segment.source === 'p2p' ? 'P' : 'C'}`).join(' '),
+    })),
     chart: chartSeries(p2p, baseline),
   };
 }

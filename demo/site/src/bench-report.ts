@@ -40,6 +40,7 @@ async function main(): Promise<void> {
       width: 860,
       height: 380,
       xLabel: 'seconds since the first viewer joined',
+      liveLegend: false,
       series: [
         { label: 'CDN bytes, P2P off (baseline)', color: COLORS.baseline, dash: [6, 4] },
         { label: 'CDN bytes, P2P on', color: COLORS.cdn },

@@ -10,6 +10,8 @@ export interface BytesChartOptions {
   /** Series after the time axis, each drawn on the MB axis unless `peersAxis` is set. */
   series: { label: string; color: string; dash?: number[]; peersAxis?: boolean; fill?: boolean }[];
   xLabel: string;
+  /** Legend values that follow the cursor; off for static pictures, where they would read "--". */
+  liveLegend?: boolean;
 }
 
 export function bytesChart(target: HTMLElement, options: BytesChartOptions, data: uPlot.AlignedData): uPlot {
@@ -26,6 +28,7 @@ export function bytesChart(target: HTMLElement, options: BytesChartOptions, data
       height: options.height,
       scales: { x: { time: false }, MB: { range: (_u, _min, max) => [0, Math.max(0.1, max * 1.05)] }, peers: { range: (_u, _min, max) => [0, Math.max(2, max + 1)] } },
       axes,
+      legend: { live: options.liveLegend ?? true },
       series: [
         { label: options.xLabel },
         ...options.series.map((series): uPlot.Series => ({
