@@ -1,5 +1,5 @@
 /** The project's signal server (packages/signal-server) as the demo and the benchmark run it. */
-import { createSignalServer } from 'spk-signal-server';
+import { attachContributions, createSignalServer } from 'spk-signal-server';
 
 export interface RunningSignal {
   /** WebSocket URL to give players as their tracker. */
@@ -12,11 +12,17 @@ export interface RunningSignal {
 
 export async function startSignal(port = 0, host = '127.0.0.1', logLevel = 'warn'): Promise<RunningSignal> {
   const server = createSignalServer({ logLevel });
+  // Contributions API for the dashboard: every demo viewer runs on this machine (no same-address
+  // cap), and each run gets its own in-memory database unless SPK_DEMO_CONTRIBUTIONS_DB names a file.
+  const contributions = await attachContributions(server, {
+    sqlitePath: process.env.SPK_DEMO_CONTRIBUTIONS_DB ?? ':memory:',
+    credit: { sameAddressPairCapBytes: Infinity },
+  });
   const address = await server.listen(port, host);
   return {
     signalUrl: address.signalUrl,
     httpUrl: address.url,
     port: address.port,
-    close: () => server.close(),
+    close: () => server.close().then(() => contributions.close()),
   };
 }

@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const p2p = params.get('p2p') !== 'off';
   const player = document.createElement('spk-player') as HTMLElement & { p2pOptions?: Record<string, unknown> };
   // Loopback only: no STUN server can be reached from the demo, and none is needed.
-  player.p2pOptions = { stunServers: [] };
+  player.p2pOptions = { stunServers: [], contributions: true };
   player.setAttribute('cid', config.cid);
   player.setAttribute('gateway', config.gateway);
   player.setAttribute('signal', config.signalUrl);
