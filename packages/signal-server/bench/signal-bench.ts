@@ -369,6 +369,13 @@ async function main(): Promise<void> {
   for (const r of results.filter((x) => x.boundBy === 'generator')) {
     console.log(`note: ${r.server} round ${r.round} was limited by the load generator (its event loop ${Math.round(r.generatorElu * 100)} % busy, the server's ${Math.round(r.serverElu * 100)} %): the server can do more than shown`);
   }
+  const starved = results.filter((x) => x.serverElu >= 0.95 && x.serverCpuPct < 85);
+  if (starved.length > 0) {
+    console.log(
+      `note: busy servers got only ${starved.map((r) => `${r.serverCpuPct} % (${r.server} r${r.round})`).join(', ')} of a core: ` +
+        'other processes took the rest, so responses/s understates them; responses per server CPU-second is the fairer comparison',
+    );
+  }
   console.log(`load average before ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${loadAfter.map((l) => l.toFixed(2)).join(' ')}`);
 
   mkdirSync(dirname(cli.out), { recursive: true });
