@@ -34,6 +34,8 @@ export interface SegmentLoadedEvent {
  */
 const HIGH_DEMAND_WINDOW_ALONE_S = 20;
 const HIGH_DEMAND_WINDOW_WITH_PEERS_S = 5;
+/** With a slow CDN (IPFS gateways can take seconds) the urgent window grows to keep a safe margin. */
+const HIGH_DEMAND_WINDOW_MAX_S = 15;
 /**
  * Peers are usually found within a second or two; until then the narrow window is kept, so a
  * joining viewer does not fetch from the CDN what its peers are about to offer.
@@ -88,6 +90,7 @@ export class SpkP2pPlugin extends PluginBase {
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private overlay: ComponentLike | undefined;
   private activeBitrate = 0;
+  private highDemandWindow = HIGH_DEMAND_WINDOW_WITH_PEERS_S;
   private disposed = false;
   private reporter: ContributionReporter | undefined;
 
@@ -316,6 +319,7 @@ export class SpkP2pPlugin extends PluginBase {
 
   private recordSegment(source: SegmentSource, bytes: number, url: string, durationMs: number, peerId: string | undefined): void {
     this.stats_.recordSegment(source, bytes, durationMs);
+    if (source === 'cdn') this.tuneHighDemandWindow();
     if (source === 'cdn') this.reporter?.recordCdn(bytes);
     this.reporter?.recordSegmentReceived();
     const event: SegmentLoadedEvent = { source, bytes, url, durationMs: Math.round(durationMs) };
@@ -420,9 +424,15 @@ export class SpkP2pPlugin extends PluginBase {
   };
 
   private tuneHighDemandWindow(): void {
-    if (this.graceTimer !== undefined) return;
-    const window = this.stats_.peerCount() > 0 ? HIGH_DEMAND_WINDOW_WITH_PEERS_S : HIGH_DEMAND_WINDOW_ALONE_S;
-    if (this.core && this.core.getConfig().mainStream.highDemandTimeWindow !== window) {
+    if (this.graceTimer !== undefined || !this.core) return;
+    let window = HIGH_DEMAND_WINDOW_ALONE_S;
+    if (this.stats_.peerCount() > 0) {
+      // Room for two slow CDN fetches plus a few seconds, never less than the base window.
+      const cdnP95Ms = this.stats_.snapshot(this.mode_).latency.cdn.p95 ?? 0;
+      window = Math.min(HIGH_DEMAND_WINDOW_MAX_S, Math.max(HIGH_DEMAND_WINDOW_WITH_PEERS_S, Math.ceil(3 + (2 * cdnP95Ms) / 1000)));
+    }
+    if (window !== this.highDemandWindow) {
+      this.highDemandWindow = window;
       this.core.applyDynamicConfig({ highDemandTimeWindow: window });
     }
   }
