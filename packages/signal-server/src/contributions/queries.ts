@@ -76,6 +76,8 @@ export interface ContributionView {
   timestamp: string;
 }
 
+const ACTIVE_WITHIN_MS = 90_000;
+
 export interface ViewerSummary {
   viewer: string;
   hiveUsername: string | null;
@@ -139,7 +141,8 @@ export async function viewerSummary(
       bytesUploaded: toNumber(s.bytes_uploaded),
       bytesDownloaded: toNumber(s.bytes_downloaded),
       peersConnected: toNumber(s.peers_connected),
-      status: s.status,
+      // Reporters send every 30 s while bytes move; 90 s of silence reads as a page that left or idles.
+      status: now - toNumber(s.last_report_at) <= ACTIVE_WITHIN_MS ? 'active' : 'disconnected',
     })),
     contributions: contributions.map((c) => ({
       id: c.id,

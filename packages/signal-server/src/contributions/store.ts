@@ -124,11 +124,6 @@ export class ContributionStore {
     const rows = await trx.selectFrom('p2p_peers').select('peer_id').where('session_id', '=', sessionId).orderBy('bound_at').orderBy('peer_id').execute();
     return rows.map((row) => row.peer_id);
   }
-
-  /** Marks sessions whose signal connection is gone; their numbers stay. */
-  async markDisconnected(sessionSecret: string): Promise<void> {
-    await this.db.updateTable('p2p_sessions').set({ status: 'disconnected' }).where('id', '=', hashSecret('session', sessionSecret)).execute();
-  }
 }
 
 class UnboundSessionError extends Error {}
