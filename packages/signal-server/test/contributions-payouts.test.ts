@@ -5,6 +5,8 @@ import { allocateWithMinimum, buildPayoutBatch, formatHbd, largestRemainder, ope
 import { runPayoutsCommand } from '../src/contributions/payouts-cli.js';
 import { ContributionStore } from '../src/contributions/store.js';
 import { hashSecret, utcDay } from '../src/contributions/identity.js';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { createTestDatabase, DIALECTS, DirectoryTable, makeReport, randomPeerId, randomSecret, type TestDatabase } from './contributions-support.js';
 import { DYNAMIC_GLOBAL_PROPERTIES, startHiveFixture, type HiveFixture } from './contributions-hive-fixture.js';
 
@@ -202,6 +204,19 @@ for (const dialect of DIALECTS) {
       const digest = cryptoUtils.transactionDigest({ ...tx, signatures: undefined } as never);
       const { Signature } = await import('@hiveio/dhive');
       assert.equal(Signature.fromString(tx.signatures[0]!).recover(digest).toString(), key.createPublic().toString());
+
+      // The same through the real `spk-signal payouts` command line.
+      const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+      const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+      if (!testDb.databaseUrl) delete childEnv.DATABASE_URL;
+      const run = spawnSync(process.execPath, ['--import', 'tsx', cli, 'payouts', '--from', today, '--to', today, '--pool', '100.000 HBD', '--payer', 'spk.rewards', ...dbArgs], { env: childEnv, encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const fromCli = JSON.parse(run.stdout) as { recipients: { account: string; amount: string }[]; operations: unknown[] };
+      assert.deepEqual(fromCli.recipients.map((r) => r.amount), ['60.000 HBD', '20.000 HBD', '20.000 HBD']);
+      assert.deepEqual(fromCli.operations, output.operations);
+      const bad = spawnSync(process.execPath, ['--import', 'tsx', cli, 'payouts', '--from', today], { env: childEnv, encoding: 'utf8' });
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /required/);
 
       const usage = await runPayoutsCommand(['--from', today, '--pool', '1 HBD'], {}, cliIo);
       assert.equal(usage, 2);

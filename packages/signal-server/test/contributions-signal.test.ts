@@ -128,3 +128,26 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('spk-signal serve: contributions flags', () => {
+  it('takes its own flags out of the command line and leaves the signal server its own', async () => {
+    const { takeContributionsFlags } = await import('../src/contributions/mount.js');
+    const { config, rest } = takeContributionsFlags(
+      ['--port', '0', '--db', '/tmp/x.sqlite', '--same-address-cap=Infinity', '--log-level', 'warn', '--hive-api', 'http://127.0.0.1:1,http://127.0.0.1:2'],
+      { DATABASE_URL: 'postgres://u:p@127.0.0.1/db' },
+    );
+    assert.deepEqual(rest, ['--port', '0', '--log-level', 'warn']);
+    assert.equal(config.enabled, true);
+    assert.deepEqual(config.options, {
+      databaseUrl: 'postgres://u:p@127.0.0.1/db',
+      sqlitePath: '/tmp/x.sqlite',
+      credit: { sameAddressPairCapBytes: Infinity },
+      hiveApi: ['http://127.0.0.1:1', 'http://127.0.0.1:2'],
+    });
+    assert.equal(takeContributionsFlags(['--no-contributions'], {}).config.enabled, false);
+    assert.equal(takeContributionsFlags([], { SPK_SIGNAL_CONTRIBUTIONS: 'false' }).config.enabled, false);
+    assert.equal(takeContributionsFlags([], { SPK_SIGNAL_DB: '/tmp/y.sqlite' }).config.options.sqlitePath, '/tmp/y.sqlite');
+    assert.throws(() => takeContributionsFlags(['--same-address-cap', 'lots'], {}), /same-address-cap/);
+    assert.throws(() => takeContributionsFlags(['--db'], {}), /needs a value/);
+  });
+});
