@@ -228,9 +228,15 @@ export class SpkP2pPlugin extends PluginBase {
     if (this.disposed || generation !== this.coreGeneration) return;
 
     const options = this.options;
-    this.storage = LimitedSegmentStorage.fromMiB(options.storageLimitMiB, this.limiter, () => {
-      this.stats_.uploadsRefused += 1;
-    });
+    this.storage = LimitedSegmentStorage.fromMiB(
+      options.storageLimitMiB,
+      this.limiter,
+      () => {
+        this.stats_.uploadsRefused += 1;
+      },
+      // Peers running our defaults give up after cdnFallbackDelay without bytes.
+      Math.round(options.cdnFallbackDelay * 0.6),
+    );
     const storage = this.storage;
     const config: CoreConfig = {
       announceTrackers: options.trackerUrls.map((url) => trackerUrlFor(url, options.videoCid, this.session)),

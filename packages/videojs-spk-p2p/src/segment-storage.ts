@@ -28,10 +28,12 @@ export class LimitedSegmentStorage implements SegmentStorage {
     private readonly limitBytes: number,
     private readonly limiter: UploadLimiter,
     private readonly onUploadRefused: () => void,
+    /** How long a peer's request may be held for the upload limit; below the peers' no-bytes timeout. */
+    private readonly maxUploadHoldMs = 600,
   ) {}
 
-  static fromMiB(limitMiB: number, limiter: UploadLimiter, onUploadRefused: () => void): LimitedSegmentStorage {
-    return new LimitedSegmentStorage(Math.max(1, limitMiB) * MIB, limiter, onUploadRefused);
+  static fromMiB(limitMiB: number, limiter: UploadLimiter, onUploadRefused: () => void, maxUploadHoldMs?: number): LimitedSegmentStorage {
+    return new LimitedSegmentStorage(Math.max(1, limitMiB) * MIB, limiter, onUploadRefused, maxUploadHoldMs);
   }
 
   async initialize(): Promise<void> {}
@@ -75,7 +77,7 @@ export class LimitedSegmentStorage implements SegmentStorage {
     if (!segment) return undefined;
     const key = `${streamId}\u0000${segmentId}`;
     if (this.localReads.delete(key)) return segment.data;
-    if (!this.limiter.tryTake(segment.data.byteLength)) {
+    if (!(await this.limiter.take(segment.data.byteLength, this.maxUploadHoldMs))) {
       this.onUploadRefused();
       return undefined;
     }

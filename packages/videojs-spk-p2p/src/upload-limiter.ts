@@ -11,6 +11,8 @@ export class UploadLimiter {
   private lastRefill: number;
   private blocked = false;
   private unblockTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly holds = new Set<{ timer: ReturnType<typeof setTimeout>; resolve: (granted: boolean) => void }>();
+  private disposed = false;
 
   /** `bytesPerSecond` 0 means unlimited. */
   constructor(
@@ -39,9 +41,39 @@ export class UploadLimiter {
     return true;
   }
 
+  /**
+   * Like `tryTake`, but a request that would fit once the current debt is paid within
+   * `maxWaitMs` is held until then instead of refused: the asking peer keeps waiting (it gives
+   * up only after its own no-bytes timeout) rather than going to the CDN.
+   */
+  take(bytes: number, maxWaitMs: number): Promise<boolean> {
+    if (this.bytesPerSecond <= 0) return Promise.resolve(true);
+    this.refill();
+    const waitMs = this.tokens < 0 ? (-this.tokens / this.bytesPerSecond) * 1000 : 0;
+    if (waitMs === 0) return Promise.resolve(this.tryTake(bytes));
+    if (waitMs > maxWaitMs || this.disposed) return Promise.resolve(false);
+    // Charged now, so requests queued behind this one see the debt it adds.
+    this.tokens -= bytes;
+    this.block();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.holds.delete(hold);
+        resolve(true);
+      }, waitMs);
+      const hold = { timer, resolve };
+      this.holds.add(hold);
+    });
+  }
+
   dispose(): void {
+    this.disposed = true;
     if (this.unblockTimer !== undefined) clearTimeout(this.unblockTimer);
     this.unblockTimer = undefined;
+    for (const hold of this.holds) {
+      clearTimeout(hold.timer);
+      hold.resolve(false);
+    }
+    this.holds.clear();
   }
 
   private block(): void {

@@ -121,6 +121,20 @@ describe('videojs-spk-p2p: upload limiter', () => {
     assert.equal(changes[0], true);
   });
 
+  it('holds a request that fits once the debt is paid soon, and refuses one that would wait too long', async () => {
+    const limiter = new UploadLimiter(1_000_000);
+    try {
+      assert.equal(await limiter.take(500_000, 600), true, 'not in debt: granted at once');
+      const started = performance.now();
+      assert.equal(await limiter.take(200_000, 600), true, 'held until the 0.5 s debt is paid');
+      const heldMs = performance.now() - started;
+      assert.ok(heldMs >= 400 && heldMs < 1500, `held ${heldMs.toFixed(0)} ms`);
+      assert.equal(await limiter.take(300_000, 100), false, 'the 0.2 s debt left is more than 100 ms');
+    } finally {
+      limiter.dispose();
+    }
+  });
+
   it('is unlimited at 0', () => {
     const limiter = new UploadLimiter(0);
     for (let i = 0; i < 100; i++) assert.ok(limiter.tryTake(1e9));
