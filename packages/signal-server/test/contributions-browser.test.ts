@@ -137,7 +137,7 @@ for (const dialect of DIALECTS) {
   });
 }
 
-describe('reporter queue: unacknowledged reports survive the tab (SQLite)', () => {
+describe('reporter queue and beacon: unacknowledged reports survive the tab (SQLite)', () => {
   let testDb: TestDatabase;
   let browser: Browser;
   let cdn: CdnServer;
@@ -196,7 +196,16 @@ describe('reporter queue: unacknowledged reports survive the tab (SQLite)', () =
       assert.equal(delivered.pending, 0, JSON.stringify(delivered));
       const stored = await signal.contributions.database.db.selectFrom('p2p_reports').select('id').where('id', '=', queued[0]!).execute();
       assert.equal(stored.length, 1, 'the report queued on visit 1 reached the database on visit 2');
-      await visit2.page.close();
+
+      // Leaving the page sends what was counted since the last report with a beacon.
+      const sessionId = hashSecret('session', second);
+      const countReports = async () =>
+        (await signal.contributions.database.db.selectFrom('p2p_reports').select('id').where('session_id', '=', sessionId).execute()).length;
+      const reportsBefore = await countReports();
+      const bytesBefore = (await visit2.state()).stats.cdnBytes;
+      await waitFor(async () => (await visit2.state()).stats.cdnBytes > bytesBefore, 60_000, 'more CDN bytes on visit 2');
+      await visit2.page.close({ runBeforeUnload: true });
+      await waitFor(async () => (await countReports()) > reportsBefore, 15_000, 'the beacon report from the closed page');
     } finally {
       await context.close();
     }
