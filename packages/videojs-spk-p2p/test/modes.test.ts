@@ -106,6 +106,7 @@ describe('videojs-spk-p2p: modes, options and lifecycle', () => {
     try {
       await waitFor(async () => (await player.events('stats')).length > 0 && tracker.connections() > 0, 20_000, 'P2P running');
       assert.equal(await player.page.locator('.vjs-spk-p2p-overlay').count(), 1);
+      assert.match(await player.page.locator('.vjs-spk-p2p-overlay').innerText(), /^P2P \d+% · \d+ peers? · ↓\d+(\.\d)? (B|KiB|MiB) ↑\d+(\.\d)? (B|KiB|MiB)$/);
       const result = await player.page.evaluate(() => {
         // VHS internals: the per-player hook set is the only place a leftover hook could hide.
         const p = (window as unknown as { player: { spkP2p(): { dispose(): void }; tech(x: boolean): { vhs: { xhr: { _requestCallbackSet?: Set<unknown>; _responseCallbackSet?: Set<unknown> } } }; usingPlugin(n: string): boolean } }).player;
