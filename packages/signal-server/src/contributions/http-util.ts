@@ -1,32 +1,16 @@
-/** Small helpers for JSON over node:http: bounded body reading, JSON replies, CORS for reporting pages. */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+/**
+ * Body reading for the contributions routes: like the router's, but it also returns the raw text
+ * (kept for audit) and refuses an oversized body by its Content-Length before reading it.
+ * Replies go through the router's `sendJson` (JSON, CORS, HEAD).
+ */
+import type { IncomingMessage } from 'node:http';
+export { CORS_HEADERS, sendJson } from '../http-router.js';
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
     super(message);
     this.name = 'HttpError';
   }
-}
-
-/** Reports come from player pages on any site; no cookies are involved, so `*` is safe. */
-export const CORS_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
-  'Access-Control-Allow-Headers': 'Content-Type',
-  'Access-Control-Max-Age': '600',
-});
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  if (res.headersSent) return;
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    ...CORS_HEADERS,
-    'Content-Type': 'application/json; charset=utf-8',
-    'Content-Length': Buffer.byteLength(text),
-    'Cache-Control': 'no-store',
-    ...headers,
-  });
-  res.end(text);
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HiveLinkError, type HiveLinker } from './hive-link.js';
 import { CORS_HEADERS, HttpError, readJsonBody, sendJson } from './http-util.js';
-import { hashSecret, SECRET_PATTERN, publicViewerId } from './identity.js';
+import { hashSecret, peerIdToHex, publicViewerId, SECRET_PATTERN } from './identity.js';
 import { leaderboard, rangeOfPeriod, timeline, viewerSummary } from './queries.js';
 import type { RateLimiter } from './rate-limit.js';
 import { parseReport, ReportValidationError } from './report.js';
@@ -15,7 +15,6 @@ import type { CreditPolicy } from './crediting.js';
 import { isValidDay } from './payouts.js';
 import { normalizeAddress } from './address.js';
 import type { SessionDirectory } from './directory.js';
-import { peerIdToHex } from './identity.js';
 
 export const CONTRIBUTION_PATH = '/api/p2p/contribution';
 const MAX_BODY_BYTES = 64 * 1024;
