@@ -100,6 +100,10 @@ for (const dialect of DIALECTS) {
       const endpoint = `${address.url}/api/p2p/contribution`;
       assert.equal((await postJson(endpoint, makeReport(quiet, [], { videoCid: CID }))).status, 403);
       assert.equal((await postJson(endpoint, makeReport(randomSecret(), [], { videoCid: CID }))).status, 403);
+      const elsewhere = track(await announce(address.signalUrl, randomSecret(), binaryId()));
+      const wrongRoom = await postJson(endpoint, makeReport(elsewhere.session, [], { videoCid: 'QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG' }));
+      assert.equal(wrongRoom.status, 403, 'a report names the video whose room the session joined');
+      assert.match(String(wrongRoom.json.error), /room/);
     });
 
     it('a session announcing a copied peer id elsewhere cannot report as that peer', async () => {

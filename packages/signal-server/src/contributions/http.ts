@@ -80,6 +80,10 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, 
     const { value, raw } = await readJsonBody(req, MAX_BODY_BYTES);
     const report = parseReport(value);
     const directory = deps.directory;
+    const room = directory.roomOfSession?.(report.session);
+    if (room !== undefined && room !== report.videoCid) {
+      throw new HttpError(403, `this session joined the room of ${room}, not ${report.videoCid}`);
+    }
     const announced = [...directory.peersOfSession(report.session)]
       .filter((peerId) => directory.firstSessionOfPeer === undefined || directory.firstSessionOfPeer(peerId) === report.session)
       .map(peerIdToHex);
@@ -88,7 +92,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, 
       address: normalizeAddress(deps.directory.addressOfSession?.(report.session) ?? req.socket.remoteAddress),
       announcedPeers: announced,
       rawBody: raw,
-      roomId: deps.directory.roomOfSession?.(report.session) ?? report.videoCid,
+      roomId: room ?? report.videoCid,
     });
     switch (outcome.status) {
       case 'accepted':
