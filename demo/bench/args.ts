@@ -13,6 +13,8 @@ export interface BenchSettings {
   cdnFallbackDelay: number | undefined;
   fallback: boolean;
   outDir: string;
+  /** Serve the plugin's browser bundle from this folder instead of packages/videojs-spk-p2p/dist (to try plugin changes). */
+  pluginDist: string | undefined;
 }
 
 export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
@@ -26,6 +28,7 @@ export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
   cdnFallbackDelay: undefined,
   fallback: true,
   outDir: 'bench-results',
+  pluginDist: undefined,
 };
 
 export const USAGE = `Usage: npm run bench:swarm -- [options]
@@ -37,7 +40,8 @@ export const USAGE = `Usage: npm run bench:swarm -- [options]
   --rate R             playback rate (default 1; >1 shortens the run)
   --fallback-delay MS  plugin cdnFallbackDelay (default: plugin default)
   --no-fallback        skip the peer-killed-mid-transfer measurement
-  --out DIR            output folder (default bench-results)`;
+  --out DIR            output folder (default bench-results)
+  --plugin-dist DIR    use the plugin bundle (videojs-spk-p2p.js) from DIR, to try plugin changes`;
 
 export function parseArgs(argv: readonly string[]): BenchSettings {
   const settings: BenchSettings = { ...DEFAULT_SETTINGS };
@@ -62,6 +66,12 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
         const value = next();
         if (!value) throw new Error(`--out needs a folder\n${USAGE}`);
         settings.outDir = value;
+        break;
+      }
+      case '--plugin-dist': {
+        const value = next();
+        if (!value) throw new Error(`--plugin-dist needs a folder\n${USAGE}`);
+        settings.pluginDist = value;
         break;
       }
       case '--help': case '-h': throw new Error(USAGE);

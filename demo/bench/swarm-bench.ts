@@ -22,7 +22,7 @@ export async function runSwarmBench(settings: BenchSettings, command: string, lo
   const stack = await startLocalStack({
     latencyMs: settings.latencyMs,
     bandwidthBytesPerSec: settings.bandwidthBytesPerSec,
-    staticDirs: { '/bench-results': outDir },
+    staticDirs: { '/bench-results': outDir, ...(settings.pluginDist ? { '/vendor/videojs-spk-p2p': resolve(settings.pluginDist) } : {}) },
   });
   const browser = await launchChromium();
   try {

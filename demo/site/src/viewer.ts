@@ -151,7 +151,7 @@ export function startViewer(element: HTMLElement, options: ViewerOptions, status
 }
 
 /** Media segment fetches this page made (VHS's own and the P2P engine's), as epoch milliseconds. */
-function segmentFetches(): { url: string; start: number; end: number }[] {
+function segmentFetches(): SegmentFetch[] {
   return performance
     .getEntriesByType('resource')
     .filter((entry) => /\.ts(\?|$)/.test(entry.name))
@@ -159,14 +159,23 @@ function segmentFetches(): { url: string; start: number; end: number }[] {
       url: entry.name,
       start: performance.timeOrigin + entry.startTime,
       end: performance.timeOrigin + (entry as PerformanceResourceTiming).responseEnd,
+      // `xmlhttprequest`: VHS's own request; `fetch`: the P2P engine's or the plugin's CDN request.
+      initiator: (entry as PerformanceResourceTiming).initiatorType,
     }));
+}
+
+export interface SegmentFetch {
+  url: string;
+  start: number;
+  end: number;
+  initiator: string;
 }
 
 export interface ViewerHandle {
   report(): ViewerReport;
   /** Cheap to poll: no arrays. */
   status(): { ended: boolean; errors: number; currentTime: number; segments: number };
-  segmentFetches(): { url: string; start: number; end: number }[];
+  segmentFetches(): SegmentFetch[];
 }
 
 declare global {
