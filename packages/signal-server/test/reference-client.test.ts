@@ -16,9 +16,12 @@ function referenceClient(signalUrl: string, infoHash: string, extraQuery: Record
   return new Client({ infoHash, peerId: randomBytes(20), announce: [url.toString()], port: 6881, wrtc, rtcConfig: { iceServers: [] } });
 }
 
+const peers: TrackerPeer[] = [];
+
 function firstConnectedPeer(client: Client): Promise<TrackerPeer> {
   return new Promise((resolve) => {
     client.on('peer', (peer) => {
+      peers.push(peer);
       if (peer.connected) resolve(peer);
       else peer.once('connect', () => resolve(peer));
     });
@@ -34,6 +37,8 @@ describe('bittorrent-tracker reference clients through the signal server', () =>
     ({ server, address } = await startServer());
   });
   after(async () => {
+    // Peers handed out by a 'peer' event are the consumer's to destroy; the client keeps only pending ones.
+    for (const peer of peers) peer.destroy();
     await Promise.all(clients.map((client) => new Promise<void>((resolve) => client.destroy(() => resolve()))));
     await server.close();
   });
