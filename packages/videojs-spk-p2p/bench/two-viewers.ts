@@ -18,7 +18,9 @@ try {
   const [endA, endB] = await Promise.all([waitForEnd(a, 120_000), waitForEnd(b, 120_000)]);
   const served = cdn.bytesServed();
   const totalMedia = endA.stats.cdnBytes + endA.stats.p2pBytes + endB.stats.cdnBytes + endB.stats.p2pBytes;
+  const loadedA = await a.events('segmentloaded');
   const loadedB = await b.events('segmentloaded');
+  const sequence = (events: typeof loadedA) => events.map((event) => `${String(event.url).split('/').pop()}:${String(event.source)}`).join(' ');
   const firstOfB = Number(loadedB[0]?.bytes ?? 0);
   const videoBytes = endA.stats.cdnBytes + endA.stats.p2pBytes;
   const bestCdn = videoBytes + firstOfB;
@@ -42,6 +44,7 @@ try {
         viewerA: endA.stats,
         viewerB: endB.stats,
         stalls: { a: endA.stalls.length, b: endB.stalls.length },
+        segmentSources: { a: sequence(loadedA), b: sequence(loadedB) },
         cdnBytesServed: served.total,
         offload: { achieved: achievedOffload, theoreticalBest: bestOffload, shareOfBest: achievedOffload / bestOffload },
         startupMs: startup,
