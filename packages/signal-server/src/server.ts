@@ -128,8 +128,9 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     if (options.maxConnectionsPerIp > 0 && (perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) return rejectUpgrade(socket, 429, 'Too Many Requests', 'per-ip');
     const now = options.now();
     const decision = admit(req, url.searchParams, options, now);
-    perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // Counted once the handshake succeeded: ws answers a broken handshake itself and never calls back.
+      perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
       if (!decision.ok) {
         // Policy refusals complete the handshake so that browsers can read the close code and reason.
         countRefusal(decision.kind);

@@ -304,3 +304,26 @@ describe('a raw socket that never upgrades properly', () => {
     await client.next((m) => m.complete !== undefined);
   });
 });
+
+describe('broken handshakes', () => {
+  it('do not use up the per-address cap', async () => {
+    const { address, connect } = await serve({ maxConnectionsPerIp: 1 });
+    const { request } = await import('node:http');
+    for (let i = 0; i < 3; i++) {
+      // An upgrade request without Sec-WebSocket-Key: ws answers 400 itself.
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request(`${address.url}/api/p2p/signal?cid=${CID}`, { headers: { Connection: 'Upgrade', Upgrade: 'websocket' } });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(status, 400);
+    }
+    const client = await connect();
+    client.send(announce(binaryId(), binaryId()));
+    await client.next((m) => m.complete !== undefined);
+  });
+});
