@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { missingBuildOutputs, startLocalStack, type LocalStack } from './bench/local-stack.js';
+import { missingBuildOutputs, REPO_ROOT, startLocalStack, type LocalStack } from './bench/local-stack.js';
 import { SAMPLE_MANIFEST_PATH } from './media/sample.js';
 
 const DEFAULT_PORT = 8080;
@@ -68,7 +68,9 @@ async function startWithFallback(options: StartOptions, configDir: string): Prom
       signalPort,
       latencyMs: options.latencyMs,
       bandwidthBytesPerSec: options.bandwidth,
-      staticDirs: { '/config': configDir, '/bench-results': join(process.cwd(), 'bench-results') },
+      staticDirs: { '/config': configDir, '/bench-results': join(REPO_ROOT, 'bench-results') },
+      // The dashboard's data lives only as long as the demo: a fresh database each start.
+      contributionsDb: join(configDir, 'contributions.sqlite'),
     });
   const cdnPort = options.port ?? DEFAULT_PORT;
   const signalPort = options.signalPort ?? DEFAULT_SIGNAL_PORT;

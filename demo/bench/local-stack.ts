@@ -50,6 +50,8 @@ export interface LocalStackOptions {
   latencyMs?: number;
   bandwidthBytesPerSec?: number;
   staticDirs?: Record<string, string>;
+  /** SQLite file for the signal server's contributions API (the dashboard's data); off when unset. */
+  contributionsDb?: string;
 }
 
 export interface LocalStack {
@@ -63,7 +65,11 @@ export interface LocalStack {
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
-  const signal = await startSignal(options.signalPort ?? 0, host);
+  const signal = await startSignal({
+    port: options.signalPort ?? 0,
+    host,
+    ...(options.contributionsDb ? { contributionsDb: options.contributionsDb } : {}),
+  });
   let cdn: CdnServer;
   try {
     cdn = await startCdn({

@@ -73,6 +73,16 @@ describe('demo site (npm start)', () => {
     await page.close();
   });
 
+  it('serves the contributions API the dashboard reads, on the signal server named in /config/demo.json', async () => {
+    const config = (await (await fetch(`${demo.url}config/demo.json`)).json()) as { signalHttpUrl: string; signalUrl: string; cid: string };
+    assert.match(config.signalUrl, /^ws:\/\/127\.0\.0\.1:\d+\/api\/p2p\/signal$/);
+    assert.equal(config.cid, SAMPLE_CID);
+    const leaderboard = await fetch(`${config.signalHttpUrl}/api/p2p/leaderboard?period=day&limit=5`);
+    assert.equal(leaderboard.status, 200);
+    assert.ok(Array.isArray(((await leaderboard.json()) as { entries?: unknown }).entries));
+    assert.equal((await fetch(`${demo.url}dashboard/`)).status, 200);
+  });
+
   it('watch page: <spk-player> plays with P2P on, shows live stats and draws the chart', async () => {
     const page = await context.newPage();
     const errors: string[] = [];
