@@ -1,6 +1,6 @@
 /**
  * Where a server's time went: self time from a V8 .cpuprofile (node --cpu-prof), by function and
- * by source area. Usage: node --import tsx profile-summary.ts FILE.cpuprofile [top=30]
+ * by source area. Usage: node --import tsx profile-summary.ts FILE.cpuprofile [top=30] [--count]
  */
 import { readFileSync } from 'node:fs';
 
@@ -17,11 +17,14 @@ interface Profile {
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: profile-summary.ts FILE.cpuprofile [top]');
-const top = Number(process.argv[3] ?? 30);
+const top = Number(process.argv.slice(3).find((arg) => /^\d+$/.test(arg)) ?? 30);
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+// --count weighs every sample alike instead of by its time delta: on a loaded machine a thread
+// descheduled inside a syscall leaves one sample with a long delta, which overstates that syscall.
+const byCount = process.argv.includes('--count');
 const self = new Map<number, number>();
-profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (byCount ? 1000 : (profile.timeDeltas[i] ?? 0))));
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 
 function area(url: string, name: string): string {
