@@ -69,8 +69,8 @@ async function startWithFallback(options: StartOptions, configDir: string): Prom
       latencyMs: options.latencyMs,
       bandwidthBytesPerSec: options.bandwidth,
       staticDirs: { '/config': configDir, '/bench-results': join(REPO_ROOT, 'bench-results') },
-      // The dashboard's data lives only as long as the demo: a fresh database each start.
-      contributionsDb: join(configDir, 'contributions.sqlite'),
+      // The dashboard's data lives only as long as the demo unless SPK_DEMO_CONTRIBUTIONS_DB names a file.
+      contributionsDb: process.env.SPK_DEMO_CONTRIBUTIONS_DB ?? ':memory:',
     });
   const cdnPort = options.port ?? DEFAULT_PORT;
   const signalPort = options.signalPort ?? DEFAULT_SIGNAL_PORT;

@@ -14,7 +14,7 @@ export interface SignalOptions {
   port?: number;
   host?: string;
   logLevel?: string;
-  /** Serve the contributions API (for the dashboard) from this SQLite file; off when unset. */
+  /** Serve the contributions API (for the dashboard) from this SQLite file (`:memory:` allowed); off when unset. */
   contributionsDb?: string;
 }
 
@@ -22,7 +22,10 @@ export async function startSignal(options: SignalOptions = {}): Promise<RunningS
   const server = createSignalServer({ logLevel: options.logLevel ?? 'warn' });
   let contributions: Contributions | undefined;
   try {
-    if (options.contributionsDb) contributions = await attachContributions(server, { sqlitePath: options.contributionsDb });
+    // Every demo viewer runs on this machine, so the per-address pair cap would credit nobody.
+    if (options.contributionsDb) {
+      contributions = await attachContributions(server, { sqlitePath: options.contributionsDb, credit: { sameAddressPairCapBytes: Infinity } });
+    }
     const address = await server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
     return {
       signalUrl: address.signalUrl,
