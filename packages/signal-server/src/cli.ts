@@ -6,17 +6,20 @@ import { createSignalServer } from './server.js';
 import { OptionError } from './options.js';
 import { runPayoutsCommand } from './contributions/payouts-cli.js';
 import { attachContributions, CONTRIBUTIONS_SERVE_USAGE, takeContributionsFlags } from './contributions/mount.js';
+import { OEMBED_SERVE_USAGE, registerOembedRoute, takeOembedFlags } from './oembed.js';
 
 const io = { stdout: (text: string) => process.stdout.write(`${text}\n`), stderr: (text: string) => process.stderr.write(`${text}\n`) };
 
 async function serve(argv: string[]): Promise<number> {
   const { config: contributionsConfig, rest } = takeContributionsFlags(argv, process.env);
-  const config = parseServeConfig(rest, process.env);
+  const { config: oembedConfig, rest: serveArgs } = takeOembedFlags(rest, process.env);
+  const config = parseServeConfig(serveArgs, process.env);
   if (config.help) {
-    io.stdout(`${serveUsage()}\n\n${CONTRIBUTIONS_SERVE_USAGE}`);
+    io.stdout(`${serveUsage()}\n\n${CONTRIBUTIONS_SERVE_USAGE}\n\n${OEMBED_SERVE_USAGE}`);
     return 0;
   }
   const server = createSignalServer(config.options);
+  if (oembedConfig) registerOembedRoute(server.router, oembedConfig);
   const contributions = contributionsConfig.enabled ? await attachContributions(server, contributionsConfig.options) : undefined;
   const address = await server.listen(config.port, config.host);
   server.logger.info({ signalUrl: address.signalUrl }, 'ready');

@@ -3,9 +3,11 @@
  * against a local JSON-RPC node speaking Hive's format, and every kind of bad `url`.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { createOembedHandler, handleOembed, oembedDiscoveryLink, registerOembedRoute, takeOembedFlags, type OembedConfig } from '../src/oembed.js';
 import { createSignalServer } from '../src/server.js';
 
@@ -216,5 +218,48 @@ describe('oEmbed provider', () => {
     assert.deepEqual(fromEnv.config?.hiveApiNodes, ['http://127.0.0.1:3/']);
     assert.throws(() => takeOembedFlags(['--embed-url', 'embed.html'], {}), /--embed-url must be an absolute http\(s\) URL/);
     assert.throws(() => takeOembedFlags(['--embed-url'], {}), /--embed-url needs a value/);
+  });
+
+  test('spk-signal serve --embed-url serves GET /oembed', async () => {
+    const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+    const env = { ...process.env };
+    // The child is a server, not a test file: it must not think it runs under the test runner.
+    delete env.NODE_TEST_CONTEXT;
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', cli, 'serve', '--port', '0', '--log-level', 'info', '--no-contributions', '--embed-url', EMBED, '--oembed-hive-api', hiveUrl],
+      { env, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const signalUrl = await new Promise<string>((resolve, reject) => {
+        let buffered = '';
+        const timer = setTimeout(() => reject(new Error(`spk-signal did not report ready: ${buffered}`)), 20_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          buffered += chunk.toString('utf8');
+          const match = /"signalUrl":"([^"]+)"/.exec(buffered);
+          if (match?.[1]) {
+            clearTimeout(timer);
+            resolve(match[1]);
+          }
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`spk-signal exited with ${code}: ${buffered}`));
+        });
+      });
+      const base = signalUrl.replace(/^ws/, 'http').replace(/\/api\/p2p\/signal$/, '');
+      const response = await fetch(`${base}/oembed?url=${encodeURIComponent(`${EMBED}?v=alice/abcdefgh`)}&format=json`);
+      assert.equal(response.status, 200);
+      const body = (await response.json()) as { type: string; html: string; title: string };
+      assert.equal(body.type, 'video');
+      assert.equal(body.title, 'Colour bars "live" <test>');
+      assert.ok(body.html.startsWith(`<iframe src="${EMBED}?v=alice/abcdefgh"`));
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        await exited;
+      }
+    }
   });
 });
