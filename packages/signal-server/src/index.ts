@@ -7,3 +7,4 @@ export { CloseCode } from './signal-hub.js';
 export { binaryToHex, parsePeerId, isCid } from './ids.js';
 export { createContributions, buildPayoutBatch, type Contributions, type ContributionsOptions, type PayoutBatch } from './contributions/index.js';
 export { attachContributions } from './contributions/mount.js';
+export { registerOembedRoute, createOembedHandler, handleOembed, oembedDiscoveryLink, type OembedConfig, type OembedVideo } from './oembed.js';
