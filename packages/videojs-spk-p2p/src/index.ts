@@ -3,7 +3,7 @@ import { SpkP2pPlugin, VERSION } from './plugin.js';
 
 export { SpkP2pPlugin, VERSION };
 export type { SegmentLoadedEvent } from './plugin.js';
-export type { SpkP2pOptions, TurnServer } from './options.js';
+export type { SpkP2pOptions, SpkP2pTuning, TurnServer } from './options.js';
 export { DEFAULTS, SpkP2pOptionsError } from './options.js';
 export type { SpkP2pStats, SpkP2pMode, SegmentSource, LatencySummary } from './stats.js';
 export { IntegrityMap } from './integrity.js';

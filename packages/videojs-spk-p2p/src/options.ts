@@ -5,6 +5,23 @@ export interface TurnServer {
   credential?: string;
 }
 
+/**
+ * Scheduling knobs, in seconds of media (scaled by playback rate) unless named `Ms`. The
+ * defaults aim at high offload without stalls; benchmarks may tune them.
+ */
+export interface SpkP2pTuning {
+  /** With peers: segments this close to the playhead come from the CDN. */
+  highDemandWindow?: number;
+  /** Alone in the swarm: the same window, as deep as a normal player's buffer. */
+  highDemandWindowAlone?: number;
+  /** How far ahead peers prefetch. */
+  p2pWindow?: number;
+  /** How far ahead random CDN downloads seed the swarm with segments nobody has. */
+  httpWindow?: number;
+  /** How long after start the narrow window is kept while peers are being found. */
+  discoveryGraceMs?: number;
+}
+
 export interface SpkP2pOptions {
   /** Turn P2P off entirely (segments then come from the CDN through VHS's own XHR). */
   enabled?: boolean;
@@ -46,7 +63,8 @@ export interface ContributionsOption {
   intervalMs?: number;
 }
 
-export type ResolvedOptions = Required<Omit<SpkP2pOptions, 'videoCid' | 'integrityUrl'>> & {
+export type ResolvedOptions = Required<Omit<SpkP2pOptions, 'videoCid' | 'integrityUrl' | 'tuning'>> & {
+  tuning: Required<SpkP2pTuning>;
   videoCid: string | undefined;
   integrityUrl: string | false | undefined;
 };
@@ -69,6 +87,13 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   statsInterval: 1000,
   storageLimitMiB: 256,
   contributions: false,
+  tuning: Object.freeze({
+    highDemandWindow: 5,
+    highDemandWindowAlone: 20,
+    p2pWindow: 120,
+    httpWindow: 60,
+    discoveryGraceMs: 2000,
+  }),
 });
 
 export class SpkP2pOptionsError extends TypeError {
@@ -115,6 +140,11 @@ export function validateOptions(merged: Record<string, unknown>): ResolvedOption
   if ((merged.statsInterval as number) < 100) fail('`statsInterval` must be at least 100 ms');
   if (merged.integrityUrl !== undefined && merged.integrityUrl !== false && typeof merged.integrityUrl !== 'string') {
     fail('`integrityUrl` must be a URL string or false');
+  }
+  const tuning = merged.tuning as Record<string, unknown> | null;
+  if (tuning === null || typeof tuning !== 'object') fail('`tuning` must be an object');
+  for (const key of ['highDemandWindow', 'highDemandWindowAlone', 'p2pWindow', 'httpWindow', 'discoveryGraceMs']) {
+    if (!isNonNegativeNumber((tuning as Record<string, unknown>)[key])) fail(`\`tuning.${key}\` must be a non-negative number`);
   }
   for (const key of ['overlay', 'useManagedMediaSource']) {
     if (typeof merged[key] !== 'boolean') fail(`\`${key}\` must be a boolean`);

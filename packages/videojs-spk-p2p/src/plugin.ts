@@ -25,22 +25,17 @@ export interface SegmentLoadedEvent {
   durationMs: number;
 }
 
-/**
- * Core time windows, in seconds of media (the core scales them by playback rate). Segments inside
- * the high-demand window come from the CDN. Alone in the swarm there is nobody to wait for, so
- * the window is as deep as a normal player's buffer; with peers only the next few seconds are
- * urgent enough to force the CDN, peers prefetch two minutes ahead, and random CDN downloads of
- * segments nobody has yet seed the swarm.
+/*
+ * Scheduling (defaults in options.ts `tuning`, seconds of media scaled by playback rate):
+ * segments inside the high-demand window come from the CDN. Alone in the swarm there is nobody
+ * to wait for, so the window is as deep as a normal player's buffer; with peers only the next
+ * few seconds are urgent enough to force the CDN, peers prefetch far ahead, and random CDN
+ * downloads of segments nobody has yet seed the swarm. Peers are usually found within a second
+ * or two; until then the narrow window is kept, so a joining viewer does not fetch from the CDN
+ * what its peers are about to offer.
  */
-const HIGH_DEMAND_WINDOW_ALONE_S = 20;
-const HIGH_DEMAND_WINDOW_WITH_PEERS_S = 5;
-/** With a slow CDN (IPFS gateways can take seconds) the urgent window grows to keep a safe margin. */
+/** With a slow CDN (IPFS gateways can take seconds) the urgent window grows up to this. */
 const HIGH_DEMAND_WINDOW_MAX_S = 15;
-/**
- * Peers are usually found within a second or two; until then the narrow window is kept, so a
- * joining viewer does not fetch from the CDN what its peers are about to offer.
- */
-const DISCOVERY_GRACE_MS = 2000;
 /**
  * VHS times a segment request out after 1.5 target durations and then drops to the lowest
  * rendition. A stand-in request may rightly wait longer (the core holds far-ahead segments until
@@ -48,8 +43,6 @@ const DISCOVERY_GRACE_MS = 2000;
  * dry, so VHS's own timeout is only kept as a last resort.
  */
 const STAND_IN_TIMEOUT_MS = 60_000;
-const P2P_WINDOW_S = 120;
-const HTTP_WINDOW_S = 60;
 
 // The plugin base class is typed loosely by video.js; the subclass below supplies the real shape.
 const PluginBase = videojs.getPlugin('plugin') as unknown as new (player: unknown) => {
@@ -90,7 +83,7 @@ export class SpkP2pPlugin extends PluginBase {
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private overlay: ComponentLike | undefined;
   private activeBitrate = 0;
-  private highDemandWindow = HIGH_DEMAND_WINDOW_WITH_PEERS_S;
+  private highDemandWindow = 0;
   private disposed = false;
   private reporter: ContributionReporter | undefined;
 
@@ -243,9 +236,9 @@ export class SpkP2pPlugin extends PluginBase {
       rtcConfig: { iceServers: iceServersOf(options) },
       simultaneousP2PDownloads: options.maxPeers,
       p2pNotReceivingBytesTimeoutMs: options.cdnFallbackDelay,
-      highDemandTimeWindow: HIGH_DEMAND_WINDOW_WITH_PEERS_S,
-      p2pDownloadTimeWindow: P2P_WINDOW_S,
-      httpDownloadTimeWindow: HTTP_WINDOW_S,
+      highDemandTimeWindow: options.tuning.highDemandWindow,
+      p2pDownloadTimeWindow: options.tuning.p2pWindow,
+      httpDownloadTimeWindow: options.tuning.httpWindow,
       segmentMemoryStorageLimit: options.storageLimitMiB,
       customSegmentStorageFactory: () => storage,
       validateP2PSegment: this.validateP2PSegment,
@@ -270,7 +263,7 @@ export class SpkP2pPlugin extends PluginBase {
     this.graceTimer = setTimeout(() => {
       this.graceTimer = undefined;
       this.tuneHighDemandWindow();
-    }, DISCOVERY_GRACE_MS);
+    }, options.tuning.discoveryGraceMs);
     this.trigger('coreready');
   }
 
@@ -431,11 +424,13 @@ export class SpkP2pPlugin extends PluginBase {
 
   private tuneHighDemandWindow(): void {
     if (this.graceTimer !== undefined || !this.core) return;
-    let window = HIGH_DEMAND_WINDOW_ALONE_S;
+    const { highDemandWindow, highDemandWindowAlone } = this.options.tuning;
+    let window = highDemandWindowAlone;
     if (this.stats_.peerCount() > 0) {
       // Room for two slow CDN fetches plus a few seconds, never less than the base window.
       const cdnP95Ms = this.stats_.snapshot(this.mode_).latency.cdn.p95 ?? 0;
-      window = Math.min(HIGH_DEMAND_WINDOW_MAX_S, Math.max(HIGH_DEMAND_WINDOW_WITH_PEERS_S, Math.ceil(3 + (2 * cdnP95Ms) / 1000)));
+      const wanted = Math.ceil(3 + (2 * cdnP95Ms) / 1000);
+      window = Math.max(highDemandWindow, Math.min(HIGH_DEMAND_WINDOW_MAX_S, wanted));
     }
     if (window !== this.highDemandWindow) {
       this.highDemandWindow = window;

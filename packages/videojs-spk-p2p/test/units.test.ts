@@ -27,6 +27,7 @@ describe('videojs-spk-p2p: options', () => {
       [{ integrityUrl: 42 }, /`integrityUrl` must be a URL string or false/],
       [{ turnServers: [{}] }, /every `turnServers` entry needs `urls`/],
       [{ enabled: 'yes' }, /`enabled` must be a boolean/],
+      [{ tuning: { ...DEFAULTS.tuning, p2pWindow: -5 } }, /`tuning.p2pWindow` must be a non-negative number/],
     ];
     for (const [override, message] of cases) {
       assert.throws(() => validateOptions({ ...DEFAULTS, ...override }), (error: unknown) => {
