@@ -13,8 +13,9 @@ import { DEFAULT_SIGNAL_URL } from './defaults.js';
 import { SpkPlayerError, describeError } from './errors.js';
 import { FORWARDED_MEDIA_EVENTS } from './media-events.js';
 import { checkSourceAttributes, resolveSource, type ResolvedSource } from './resolve-source.js';
+import { loadP2pPlugin, loadRuntime, videoJsSheet, type Runtime } from './runtime-loader.js';
 import { playerStyles } from './styles.js';
-import type { SpkP2pInstance, SpkP2pStats, VhsResponseHook, VjsFactory, VjsPlayer } from './videojs-types.js';
+import type { SpkP2pInstance, SpkP2pStats, VhsResponseHook, VjsPlayer } from './videojs-types.js';
 
 export type SpkPlayerState = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -47,31 +48,6 @@ const GATEWAY_FAILURE_LIMIT = 3;
 
 /** Start loading a little before the element scrolls into view so the poster is there in time. */
 const LAZY_ROOT_MARGIN = '300px';
-
-interface Runtime {
-  createVideoJs: VjsFactory;
-  videoJsStyles: string;
-}
-
-let runtimePromise: Promise<Runtime> | undefined;
-let videoJsSheet: CSSStyleSheet | undefined;
-
-function loadRuntime(): Promise<Runtime> {
-  runtimePromise ??= import('./player-runtime.js').catch((error: unknown) => {
-    // Let a later retry fetch the chunk again instead of replaying the failure.
-    runtimePromise = undefined;
-    throw error;
-  });
-  return runtimePromise;
-}
-
-function sheetFor(text: string): CSSStyleSheet {
-  if (!videoJsSheet) {
-    videoJsSheet = new CSSStyleSheet();
-    videoJsSheet.replaceSync(text);
-  }
-  return videoJsSheet;
-}
 
 const playIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 4l15 8-15 8z"></path></svg>`;
 
@@ -384,7 +360,7 @@ export class SpkPlayer extends LitElement {
         loadRuntime().catch((error: unknown) => {
           throw new SpkPlayerError('player-load-failed', describeError(error), { cause: error });
         }),
-        this.p2p ? this.loadP2pPlugin() : Promise.resolve(),
+        this.p2p ? loadP2pPlugin() : Promise.resolve(),
       ]);
       // The stage the player goes into exists only after the first render.
       await this.updateComplete;
@@ -398,18 +374,9 @@ export class SpkPlayer extends LitElement {
     }
   }
 
-  private async loadP2pPlugin(): Promise<void> {
-    try {
-      await import('./p2p-runtime.js');
-    } catch (error) {
-      // Playing from the CDN beats not playing: P2P is an optimisation.
-      console.warn('spk-player: the P2P plugin could not be loaded; playing from the CDN only.', error);
-    }
-  }
-
   private createPlayer(runtime: Runtime, source: ResolvedSource): void {
     const root = this.renderRoot as ShadowRoot;
-    const sheet = sheetFor(runtime.videoJsStyles);
+    const sheet = videoJsSheet(runtime.videoJsStyles);
     if (!root.adoptedStyleSheets.includes(sheet)) {
       // Video.js's rules go first so the element's theming rules win at equal specificity.
       root.adoptedStyleSheets = [sheet, ...root.adoptedStyleSheets];
