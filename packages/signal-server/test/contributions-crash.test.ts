@@ -103,7 +103,12 @@ for (const dialect of DIALECTS) {
       const senders = viewers.map(async (viewer, index) => {
         for (let i = 0; !killed; i++) {
           const other = viewers[(index + 1) % viewers.length]!;
-          const report = makeReport(viewer.session, [{ peerId: other.peerId, uploaded: 1000 + i, downloaded: 10 + i }]);
+          if (i >= 200) {
+            // Stop every sender, or the others would loop on forever.
+            killed = true;
+            throw new Error(`viewer ${index}: ${i} reports without reaching the kill (reports refused?)`);
+          }
+          const report = makeReport(viewer.session, [{ peerId: other.peerId, uploaded: 1000 + i, downloaded: 10 + i }], { videoCid: CID });
           try {
             const response = await fetch(endpoint(), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(report) });
             await response.arrayBuffer();
