@@ -83,6 +83,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await signal.close();
     throw error;
   }
+  // No Hive lookups: the demo must work offline; titles come from the embed URL alone.
+  signal.serveOembed({ embedPageUrl: `${cdn.url}/vendor/spk-player/embed.html`, gateway: cdn.url, hiveApiNodes: [] });
   return {
     cdn,
     signal,

@@ -1,5 +1,5 @@
 /** The project's signal server (packages/signal-server) as the demo and the benchmark run it. */
-import { attachContributions, createSignalServer, type Contributions } from 'spk-signal-server';
+import { attachContributions, createSignalServer, registerOembedRoute, type Contributions, type OembedConfig } from 'spk-signal-server';
 
 export interface RunningSignal {
   /** WebSocket URL to give players as their tracker. */
@@ -7,6 +7,8 @@ export interface RunningSignal {
   /** HTTP base of the signal server's API (`/api/p2p/stats`, `/api/p2p/rooms/:cid`, contributions). */
   httpUrl: string;
   port: number;
+  /** Serves `GET /oembed` for embeds of the given player page (known only once the site is up). */
+  serveOembed(config: OembedConfig): void;
   close(): Promise<void>;
 }
 
@@ -31,6 +33,7 @@ export async function startSignal(options: SignalOptions = {}): Promise<RunningS
       signalUrl: address.signalUrl,
       httpUrl: address.url,
       port: address.port,
+      serveOembed: (config) => registerOembedRoute(server.router, config),
       close: async () => {
         await server.close();
         await contributions?.close();

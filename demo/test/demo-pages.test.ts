@@ -126,6 +126,11 @@ describe('demo site (npm start)', () => {
     assert.ok(snippets.tag.includes(`cid="${SAMPLE_CID}"`), snippets.tag);
     assert.match(snippets.iframe, /<iframe src="http:\/\/127\.0\.0\.1:\d+\/vendor\/spk-player\/embed\.html\?cid=/);
     assert.match(snippets.oembedUrl, /\/oembed\?url=/);
+    const oembed = await fetch(snippets.oembedUrl);
+    assert.equal(oembed.status, 200, 'the demo signal server answers the share page\'s oEmbed URL');
+    const body = (await oembed.json()) as { type: string; html: string };
+    assert.equal(body.type, 'video');
+    assert.ok(body.html.includes(SAMPLE_CID), body.html);
     const preview = page.frameLocator('#preview');
     await preview.locator('spk-player').waitFor({ timeout: 20_000 });
     await page.close();
