@@ -36,6 +36,8 @@ export const SETTINGS: Setting[] = [
   setting('pingIntervalMs', 'number', 'WebSocket ping period, ms, 0 = off (30000)'),
   setting('messageRate', 'number', 'messages/s per connection, 0 = unlimited (20)'),
   setting('messageBurst', 'number', 'message burst per connection (60)'),
+  setting('maxBufferedBytes', 'number', 'unsent bytes to a peer before it gets no relays (1048576)'),
+  setting('slowPeerTimeoutMs', 'number', 'close a peer over that many unsent bytes after, ms (10000)'),
   setting('maxConnectionsPerIp', 'number', 'connections per address, 0 = unlimited (64)'),
   setting('maxConnections', 'number', 'connections in total, 0 = unlimited (50000)'),
   setting('allowedOrigins', 'list', 'comma-separated browser origins allowed (any)'),

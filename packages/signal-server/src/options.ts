@@ -33,6 +33,10 @@ export interface SignalServerOptions {
   messageRate?: number;
   /** Messages allowed at once before the sustained rate applies. Default 60. */
   messageBurst?: number;
+  /** Bytes queued to one peer and not yet sent (it is not reading) above which it gets no relayed offers or answers. Default 1 MiB. */
+  maxBufferedBytes?: number;
+  /** A peer over `maxBufferedBytes` for this long is closed (4507). Default 10 000 ms. */
+  slowPeerTimeoutMs?: number;
   /** Open connections per client address, 0 = unlimited. Default 64. */
   maxConnectionsPerIp?: number;
   /** Open connections in total, 0 = unlimited. Default 50 000. */
@@ -89,6 +93,8 @@ const NUMERIC: Record<string, [min: number, fallback: number]> = {
   pingIntervalMs: [0, 30_000],
   messageRate: [0, 20],
   messageBurst: [1, 60],
+  maxBufferedBytes: [1024, 1024 * 1024],
+  slowPeerTimeoutMs: [0, 10_000],
   maxConnectionsPerIp: [0, 64],
   maxConnections: [0, 50_000],
   reportThreshold: [1, 3],

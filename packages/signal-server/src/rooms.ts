@@ -24,6 +24,10 @@ export interface Connection {
   closing: boolean;
   /** Answered the last ping. */
   alive: boolean;
+  /** Its socket is corked until the end of this event-loop turn (see write-batch.ts). */
+  held: boolean;
+  /** Since when (ms) its unsent bytes have been over `maxBufferedBytes`; 0 = not over. */
+  congestedSince: number;
 }
 
 export interface Member {
@@ -35,8 +39,8 @@ export interface Member {
   completed: boolean;
   lastAnnounce: number;
   index: number;
-  /** Offers relayed to this member that it may still answer: offer_id → sender peer id and time. */
-  readonly pending: Map<string, { from: string; at: number }>;
+  /** Offers relayed to this member that it may still answer: offer_id → sender peer id and time; created on the first offer. */
+  pending: Map<string, { from: string; at: number }> | undefined;
 }
 
 export interface Swarm {
@@ -118,7 +122,7 @@ export class Rooms {
       completed: false,
       lastAnnounce: now,
       index: swarm.list.length,
-      pending: new Map(),
+      pending: undefined,
     };
     swarm.peers.set(peerId, member);
     swarm.list.push(member);
@@ -146,11 +150,15 @@ export class Rooms {
   }
 
   rememberOffer(target: Member, offerId: string, from: string, now: number): void {
-    if (target.pending.size >= MAX_PENDING_OFFERS) {
-      const oldest = target.pending.keys().next();
-      if (!oldest.done) target.pending.delete(oldest.value);
+    let pending = target.pending;
+    if (pending === undefined) {
+      pending = new Map();
+      target.pending = pending;
+    } else if (pending.size >= MAX_PENDING_OFFERS) {
+      const oldest = pending.keys().next();
+      if (!oldest.done) pending.delete(oldest.value);
     }
-    target.pending.set(offerId, { from, at: now });
+    pending.set(offerId, { from, at: now });
   }
 }
 
@@ -167,17 +175,20 @@ export function isBlocked(room: Room, member: Member, now: number): boolean {
 }
 
 /**
- * Up to `count` random members of the swarm other than `self` and blocked ones, those of
- * `region` first. Sampling probes random indices, so a swarm of thousands costs O(count).
+ * Up to `count` random members of the swarm other than `self`, blocked ones and those with more
+ * than `maxBuffered` bytes not yet sent to them (not reading), those of `region` first. Sampling
+ * probes random indices, so a swarm of thousands costs O(count).
  */
-export function pickTargets(swarm: Swarm, self: Member, count: number, region: string, now: number): Member[] {
+export function pickTargets(swarm: Swarm, self: Member, count: number, region: string, now: number, maxBuffered: number): Member[] {
   const list = swarm.list;
   const picked: Member[] = [];
   if (count <= 0 || list.length <= 1) return picked;
   const room = swarm.room;
-  const eligible = (member: Member) => member !== self && !picked.includes(member) && !isBlocked(room, member, now);
-  if (list.length <= count * 3) {
-    // Small swarm: shuffle a copy once, then take same-region members before the others.
+  const eligible = (member: Member) =>
+    member !== self && !picked.includes(member) && !isBlocked(room, member, now) && member.conn.socket.bufferedAmount <= maxBuffered;
+  if (list.length <= count * 3 || (region !== '' && list.length <= 64)) {
+    // Small swarm: shuffle a copy once, then take same-region members before the others. With a
+    // region, random probing could miss the few same-region members, so swarms up to 64 are scanned.
     const copy = list.slice();
     for (let i = copy.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));

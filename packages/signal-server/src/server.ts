@@ -40,6 +40,8 @@ export interface SignalStats {
   scrapes: number;
   failures: number;
   rateLimited: number;
+  /** Connections closed for not reading (over maxBufferedBytes for slowPeerTimeoutMs). */
+  slowPeersClosed: number;
   connectionsRefused: number;
   reportsCounted: number;
   bansIssued: number;
@@ -166,6 +168,8 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
       dropped: 0,
       closing: false,
       alive: true,
+      held: false,
+      congestedSince: 0,
     };
     connections.add(conn);
     room.connections.add(conn);
@@ -206,7 +210,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
       }
       for (const member of [...conn.members.values()]) {
         if (now - member.lastAnnounce > options.peerTimeoutMs) rooms.leave(member);
-        else for (const [offerId, pending] of member.pending) if (now - pending.at > options.offerTimeoutMs) member.pending.delete(offerId);
+        else if (member.pending !== undefined) for (const [offerId, pending] of member.pending) if (now - pending.at > options.offerTimeoutMs) member.pending.delete(offerId);
       }
     }
     for (const room of rooms.rooms.values()) {
@@ -231,6 +235,12 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
   sweepTimer.unref();
   const pingTimer = options.pingIntervalMs > 0 ? setInterval(ping, options.pingIntervalMs) : undefined;
   pingTimer?.unref();
+  // Peers that stop reading: checked often enough that one over the cap is closed within 1.5× slowPeerTimeoutMs.
+  const congestionTimer = setInterval(() => {
+    const now = options.now();
+    for (const conn of connections) hub.checkCongestion(conn, now);
+  }, Math.max(100, options.slowPeerTimeoutMs / 2));
+  congestionTimer.unref();
   const rateTimer = setInterval(() => rate.tick(), 1000);
   rateTimer.unref();
 
@@ -343,6 +353,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     clearInterval(sweepTimer);
     if (pingTimer) clearInterval(pingTimer);
     clearInterval(rateTimer);
+    clearInterval(congestionTimer);
     const open = [...connections];
     await Promise.all(
       open.map(
@@ -394,6 +405,7 @@ function renderMetrics(stats: SignalStats, failures: Map<string, number>, refuse
   metric('spk_signal_announces_total', 'counter', 'Announces accepted.', stats.announces);
   metric('spk_signal_scrapes_total', 'counter', 'Scrapes answered.', stats.scrapes);
   metric('spk_signal_rate_limited_total', 'counter', 'Messages dropped by the per-connection rate limit.', stats.rateLimited);
+  metric('spk_signal_slow_peers_closed_total', 'counter', 'Connections closed because the peer stopped reading.', stats.slowPeersClosed);
   metric('spk_signal_failures_total', 'counter', 'Messages refused with a failure reason, by kind.', [...failures].map(([kind, v]) => [{ kind }, v]));
   metric('spk_signal_connections_refused_total', 'counter', 'Connections refused, by kind.', [...refused].map(([kind, v]) => [{ kind }, v]));
   metric('spk_signal_reports_total', 'counter', 'Distinct misbehaving-peer reports counted.', stats.reportsCounted);

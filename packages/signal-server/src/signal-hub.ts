@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { isBinaryId } from './ids.js';
 import type { ResolvedOptions } from './options.js';
 import { isBlocked, pickTargets, type Connection, type Member, type Rooms, type Swarm } from './rooms.js';
+import { WriteBatch } from './write-batch.js';
 
 export interface HubCounters {
   messages: number;
@@ -17,6 +18,7 @@ export interface HubCounters {
   scrapes: number;
   failures: number;
   rateLimited: number;
+  slowPeersClosed: number;
 }
 
 type Json = Record<string, unknown>;
@@ -31,14 +33,18 @@ export const CloseCode = {
   conflict: 4409,
   rateLimited: 4429,
   full: 4503,
+  /** The peer stopped reading: more than `maxBufferedBytes` unsent for `slowPeerTimeoutMs`. */
+  notReading: 4507,
 } as const;
 
 export class SignalHub {
-  readonly counters: HubCounters = { messages: 0, offersRelayed: 0, answersRelayed: 0, announces: 0, scrapes: 0, failures: 0, rateLimited: 0 };
+  readonly counters: HubCounters = { messages: 0, offersRelayed: 0, answersRelayed: 0, announces: 0, scrapes: 0, failures: 0, rateLimited: 0, slowPeersClosed: 0 };
   /** Failure replies by reason key, for metrics. */
   readonly failuresByKind = new Map<string, number>();
   /** Called when a connection announces a peer id in a swarm for the first time. */
   onJoin: ((conn: Connection, peerId: string) => void) | undefined;
+  /** Every frame goes through here: one syscall per peer per event-loop turn. */
+  readonly batch = new WriteBatch();
 
   constructor(
     private readonly rooms: Rooms,
@@ -130,7 +136,7 @@ export class SignalHub {
       if (member) this.rooms.leave(member);
       this.counters.announces++;
       const swarm = room.swarms.get(infoHash);
-      conn.socket.send(`{"action":"announce","interval":${this.options.announceIntervalS},"info_hash":${JSON.stringify(infoHash)},"complete":${swarm?.complete ?? 0},"incomplete":${swarm ? swarm.peers.size - swarm.complete : 0}}`);
+      this.batch.send(conn, `{"action":"announce","interval":${this.options.announceIntervalS},"info_hash":${JSON.stringify(infoHash)},"complete":${swarm?.complete ?? 0},"incomplete":${swarm ? swarm.peers.size - swarm.complete : 0}}`);
       return;
     }
     if (!member) {
@@ -158,7 +164,7 @@ export class SignalHub {
     }
     this.counters.announces++;
     const blocked = isBlocked(room, member, now);
-    conn.socket.send(
+    this.batch.send(conn, 
       `${swarm.replyPrefix},"complete":${swarm.complete},"incomplete":${swarm.peers.size - swarm.complete}${
         blocked ? ',"warning message":"this peer is blocked in this room after integrity reports; no offers are relayed"' : ''
       }}`,
@@ -181,14 +187,14 @@ export class SignalHub {
   }
 
   private relayOffers(member: Member, swarm: Swarm, offers: Json[], count: number, now: number): void {
-    const targets = pickTargets(swarm, member, count, member.conn.region, now);
+    const targets = pickTargets(swarm, member, count, member.conn.region, now, this.options.maxBufferedBytes);
     for (let i = 0; i < targets.length; i++) {
       const target = targets[i] as Member;
       const item = offers[i] as Json;
       const offerId = item.offer_id as string;
       const sdp = (item.offer as Json).sdp as string;
       this.rooms.rememberOffer(target, offerId, member.peerId, now);
-      target.conn.socket.send(`${member.relayPrefix},"offer_id":${JSON.stringify(offerId)},"offer":{"type":"offer","sdp":${JSON.stringify(sdp)}}}`);
+      this.batch.send(target.conn, `${member.relayPrefix},"offer_id":${JSON.stringify(offerId)},"offer":{"type":"offer","sdp":${JSON.stringify(sdp)}}}`);
       this.counters.offersRelayed++;
     }
   }
@@ -211,19 +217,22 @@ export class SignalHub {
     if (!member || member.peerId !== peerId) {
       return this.fail(conn, 'answer', 'announce this peer_id in this swarm before answering', 'announce', infoHash);
     }
-    const pending = member.pending.get(offerId);
+    const pending = member.pending?.get(offerId);
     if (!pending || pending.from !== toPeerId || now - pending.at > this.options.offerTimeoutMs) {
-      if (pending) member.pending.delete(offerId);
+      if (pending) member.pending?.delete(offerId);
       return this.fail(conn, 'answer', 'no pending offer with this offer_id from to_peer_id (expired or never relayed)', 'announce', infoHash);
     }
-    member.pending.delete(offerId);
+    member.pending?.delete(offerId);
     const target = member.swarm.peers.get(toPeerId);
     if (!target) return this.fail(conn, 'answer', 'the offering peer has left the swarm', 'announce', infoHash);
     if (isBlocked(conn.room, target, now) || isBlocked(conn.room, member, now)) {
       return this.fail(conn, 'answer', 'a peer of this answer is blocked in this room', 'announce', infoHash);
     }
+    if (target.conn.socket.bufferedAmount > this.options.maxBufferedBytes) {
+      return this.fail(conn, 'answer', 'the offering peer is not reading its messages', 'announce', infoHash);
+    }
     member.lastAnnounce = now;
-    target.conn.socket.send(`${member.relayPrefix},"offer_id":${JSON.stringify(offerId)},"answer":{"type":"answer","sdp":${JSON.stringify(sdp)}}}`);
+    this.batch.send(target.conn, `${member.relayPrefix},"offer_id":${JSON.stringify(offerId)},"answer":{"type":"answer","sdp":${JSON.stringify(sdp)}}}`);
     this.counters.answersRelayed++;
   }
 
@@ -248,7 +257,7 @@ export class SignalHub {
       files[hash] = swarm ? { complete: swarm.complete, incomplete: swarm.peers.size - swarm.complete, downloaded: swarm.downloaded } : { complete: 0, incomplete: 0, downloaded: 0 };
     }
     this.counters.scrapes++;
-    conn.socket.send(JSON.stringify({ action: 'scrape', files }));
+    this.batch.send(conn, JSON.stringify({ action: 'scrape', files }));
   }
 
   fail(conn: Connection, kind: string, reason: string, action: 'announce' | 'scrape', infoHash?: string): void {
@@ -257,7 +266,21 @@ export class SignalHub {
     if (this.log.isLevelEnabled('debug')) this.log.debug({ conn: conn.id, ip: conn.ip, kind, reason }, 'message refused');
     const body: Json = { 'failure reason': reason, action };
     if (infoHash !== undefined) body.info_hash = infoHash.slice(0, 64);
-    if (conn.socket.readyState === conn.socket.OPEN) conn.socket.send(JSON.stringify(body));
+    if (conn.socket.readyState === conn.socket.OPEN) this.batch.send(conn, JSON.stringify(body));
+  }
+
+  /** Notes when a peer went over `maxBufferedBytes`; closes it once it stayed over `slowPeerTimeoutMs`. */
+  checkCongestion(conn: Connection, now: number): void {
+    if (conn.closing) return;
+    const buffered = conn.socket.bufferedAmount;
+    if (buffered <= this.options.maxBufferedBytes) {
+      conn.congestedSince = 0;
+    } else if (conn.congestedSince === 0) {
+      conn.congestedSince = now;
+    } else if (now - conn.congestedSince >= this.options.slowPeerTimeoutMs) {
+      this.counters.slowPeersClosed++;
+      this.closeConnection(conn, CloseCode.notReading, `not reading: over ${this.options.maxBufferedBytes} bytes unsent for ${now - conn.congestedSince} ms`);
+    }
   }
 
   closeConnection(conn: Connection, code: number, reason: string): void {

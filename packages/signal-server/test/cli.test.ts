@@ -40,7 +40,7 @@ describe('spk-signal CLI', () => {
   });
 
   it('serves with flags and environment, logs JSON, and shuts down gracefully on SIGTERM', async () => {
-    const { child, out, exit } = run(['--port', '0', '--host', '127.0.0.1'], { SPK_SIGNAL_MAX_NUMWANT: '7', SPK_SIGNAL_LOG_LEVEL: 'info' });
+    const { child, out, exit } = run(['--port', '0', '--host', '127.0.0.1', '--no-contributions'], { SPK_SIGNAL_MAX_NUMWANT: '7', SPK_SIGNAL_LOG_LEVEL: 'info' });
     await waitFor(() => /"msg":"ready"/.test(out.stdout), 15_000, 'the ready log line');
     const ready = out.stdout.split('\n').map((line) => JSON.parse(line || '{}') as Record<string, unknown>).find((line) => line.msg === 'ready');
     const signalUrl = String(ready?.signalUrl);
