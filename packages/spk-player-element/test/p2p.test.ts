@@ -58,8 +58,15 @@ test('two viewers of one cid on different gateways share segments over WebRTC', 
     assert.ok(stats.p2pBytes > 0, `p2pBytes ${stats.p2pBytes}`);
     assert.ok(stats.cdnBytes > 0, 'the first segment still came from the CDN');
     assert.equal(signal.room(SAMPLE_CID).peers, 2, 'both viewers are in the room of the CID');
-    const statsEvents = await second.evaluate(() => (window as unknown as { events_player: { type: string }[] }).events_player.filter((e) => e.type === 'spk-p2p-stats').length);
-    assert.ok(statsEvents > 0, 'spk-p2p-stats events were dispatched');
+    // Stats are dispatched periodically while playing, which may begin after the first peer bytes.
+    const statsDispatched = await second
+      .waitForFunction(
+        () => (window as unknown as { events_player: { type: string }[] }).events_player.some((e) => e.type === 'spk-p2p-stats'),
+        undefined,
+        { timeout: 10_000 },
+      )
+      .then(() => true, () => false);
+    assert.ok(statsDispatched, 'spk-p2p-stats events were dispatched');
   } finally {
     await second.close();
     await first.close();
