@@ -116,7 +116,8 @@ function collectNumbers(value: unknown, prefix: string, out: Record<string, numb
 /**
  * Experiment (--cork), not how either server ships: hold each TCP socket's writes until the end
  * of the event-loop iteration, so frames bound for one peer leave in one writev instead of one
- * syscall each. ws corks around every frame itself; corks nest, so ours holds.
+ * syscall each. ws corks around every frame itself; corks nest, so ours holds. spk now batches
+ * this way itself (src/write-batch.ts), so the flag only changes bittorrent-tracker.
  */
 async function corkUntilIdle(): Promise<void> {
   const { WebSocket } = await import('ws');

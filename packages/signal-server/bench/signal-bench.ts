@@ -7,7 +7,7 @@
  *
  * Flags: --connections N --swarms N --renditions N --offers N --sdp-bytes N --warmup S
  *        --duration S --rounds N --servers spk,bittorrent-tracker --seed N --cpu-prof --out FILE
- *        --cork (experiment: both servers batch each socket's writes per event-loop iteration)
+ *        --cork (experiment: bittorrent-tracker also batches each socket's writes per event-loop iteration, as spk does)
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
