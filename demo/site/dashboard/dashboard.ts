@@ -176,6 +176,8 @@ async function main(): Promise<void> {
       const challenge = await api.challenge(secret, username);
       const signature = await signWithKeychain(username, challenge.message);
       const linked = await api.link(secret, challenge.challengeId, signature);
+      // Shown at once: the summary refresh below may take a moment, and the status must not run ahead of it.
+      element('#hive').textContent = `@${linked.hiveUsername}`;
       status.textContent = `Linked to @${linked.hiveUsername}.`;
       await refreshMine();
     } catch (error) {
