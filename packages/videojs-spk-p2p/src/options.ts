@@ -79,7 +79,7 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   turnServers: [],
   maxPeers: 3,
   segmentTimeout: 6000,
-  cdnFallbackDelay: 1000,
+  cdnFallbackDelay: 600,
   uploadLimit: 0,
   integrityUrl: undefined,
   overlay: false,

@@ -56,6 +56,8 @@ export class SegmentLoadError extends Error {
 export class SegmentLoader {
   private readonly starts = new Map<string, StartRecord>();
   private readonly downloads = new Map<string, DownloadRecord>();
+  /** Segments the player is waiting on while the core has them, each with its CDN fallback. */
+  private readonly waiting = new Map<string, () => void>();
 
   constructor(
     private readonly core: Core,
@@ -70,6 +72,17 @@ export class SegmentLoader {
     this.core.removeEventListener('onSegmentLoaded', this.onSegmentLoaded);
     this.starts.clear();
     this.downloads.clear();
+    this.waiting.clear();
+  }
+
+  /**
+   * Takes a segment the player is waiting on from the CDN now, because its peer download just
+   * failed. Left to the core, the segment would be retried over HTTP only once it became urgent
+   * (or by the watchdog after cdnFallbackDelay on a low buffer), by which time the player may
+   * stall. Does nothing for segments no request is waiting on (prefetches).
+   */
+  failFast(runtimeId: string): void {
+    this.waiting.get(runtimeId)?.();
   }
 
   load(segment: Segment, signal: AbortSignal): Promise<LoadedSegment> {
@@ -81,6 +94,7 @@ export class SegmentLoader {
 
       const stop = () => {
         phase = 'done';
+        this.forget(id, fallBack);
         if (timer !== undefined) clearInterval(timer);
         signal.removeEventListener('abort', onAbort);
       };
@@ -92,6 +106,7 @@ export class SegmentLoader {
       const fallBack = () => {
         if (phase !== 'core') return;
         phase = 'cdn';
+        this.forget(id, fallBack);
         if (timer !== undefined) clearInterval(timer);
         this.core.abortSegmentLoading(id);
         const startedAt = performance.now();
@@ -123,6 +138,7 @@ export class SegmentLoader {
         return;
       }
       signal.addEventListener('abort', onAbort);
+      this.waiting.set(id, fallBack);
       if (!this.core.isSegmentLoadable(id)) {
         fallBack();
         return;
@@ -184,6 +200,11 @@ export class SegmentLoader {
       }
     }
   };
+
+  /** Only this request's entry: a newer request for the same segment may have replaced it. */
+  private forget(id: string, fallBack: () => void): void {
+    if (this.waiting.get(id) === fallBack) this.waiting.delete(id);
+  }
 
   private remember<T>(map: Map<string, T>, key: string, value: T): void {
     map.delete(key);

@@ -13,7 +13,7 @@ import { UploadLimiter } from '../src/upload-limiter.js';
 describe('videojs-spk-p2p: options', () => {
   it('accepts the defaults and production-style options', () => {
     const options = validateOptions({ ...DEFAULTS, videoCid: 'QmX', trackerUrls: ['wss://signal.example/api/p2p/signal'] });
-    assert.equal(options.cdnFallbackDelay, 1000);
+    assert.equal(options.cdnFallbackDelay, 600);
     assert.deepEqual(DEFAULTS.trackerUrls, [], 'no public tracker by default');
   });
 
