@@ -1,9 +1,6 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../../../demo/test-support/browser.js';
-import type { CdnServer } from '../../../demo/cdn/cdn-server.js';
-import { manifestUrl, openPlayer, p2pOptions, startTestCdn, startTracker, waitFor, waitForEnd, type Tracker } from './support.js';
+import { manifestUrl, openPlayer, p2pOptions, useBrowserFixture, waitFor } from './support.js';
 
 const REMOVE_MSE = `
   for (const name of ['MediaSource', 'ManagedMediaSource', 'WebKitMediaSource']) {
@@ -12,19 +9,10 @@ const REMOVE_MSE = `
 `;
 
 describe('videojs-spk-p2p: modes, options and lifecycle', () => {
-  let browser: Browser;
-  let cdn: CdnServer;
-  let tracker: Tracker;
-
-  before(async () => {
-    [browser, cdn, tracker] = await Promise.all([launchChromium(), startTestCdn(), startTracker()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await Promise.all([cdn?.close(), tracker?.close()]);
-  });
+  const fixture = useBrowserFixture();
 
   it('without MediaSource it reports cdn-only and the player still plays from the CDN', async () => {
+    const { browser, cdn, tracker } = fixture;
     const player = await openPlayer(browser, {
       pageUrl: `${cdn.url}/pages/player.html`,
       src: manifestUrl(cdn, 'no-mse'),
@@ -50,6 +38,7 @@ describe('videojs-spk-p2p: modes, options and lifecycle', () => {
   });
 
   it('rejects bad options with a clear error and leaves playback alone', async () => {
+    const { browser, cdn, tracker } = fixture;
     const player = await openPlayer(browser, {
       pageUrl: `${cdn.url}/pages/player.html`,
       src: manifestUrl(cdn, 'bad-options'),
@@ -78,6 +67,7 @@ describe('videojs-spk-p2p: modes, options and lifecycle', () => {
   });
 
   it('enabled: false plays from the CDN without joining a swarm', async () => {
+    const { browser, cdn, tracker } = fixture;
     const player = await openPlayer(browser, {
       pageUrl: `${cdn.url}/pages/player.html`,
       src: manifestUrl(cdn, 'disabled'),
@@ -98,6 +88,7 @@ describe('videojs-spk-p2p: modes, options and lifecycle', () => {
   });
 
   it('dispose() destroys the engine, closes signalling, removes the VHS hooks and stops events', async () => {
+    const { browser, cdn, tracker } = fixture;
     const player = await openPlayer(browser, {
       pageUrl: `${cdn.url}/pages/player.html`,
       src: manifestUrl(cdn, 'dispose'),
@@ -132,6 +123,7 @@ describe('videojs-spk-p2p: modes, options and lifecycle', () => {
   });
 
   it('the UMD build registers spkP2p on window.videojs and loads segments through its bundled engine', async () => {
+    const { browser, cdn, tracker } = fixture;
     const context = await browser.newContext();
     try {
       const page = await context.newPage();

@@ -1,25 +1,13 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../../../demo/test-support/browser.js';
-import type { CdnServer } from '../../../demo/cdn/cdn-server.js';
 import { SAMPLE_DURATION_S } from '../../../demo/media/sample.js';
-import { manifestUrl, openPlayer, p2pOptions, startTestCdn, startTracker, waitFor, waitForEnd, type Tracker } from './support.js';
+import { manifestUrl, openPlayer, p2pOptions, useBrowserFixture, waitFor, waitForEnd } from './support.js';
 
 describe('videojs-spk-p2p: single player', () => {
-  let browser: Browser;
-  let cdn: CdnServer;
-  let tracker: Tracker;
-
-  before(async () => {
-    [browser, cdn, tracker] = await Promise.all([launchChromium(), startTestCdn(), startTracker()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await Promise.all([cdn?.close(), tracker?.close()]);
-  });
+  const fixture = useBrowserFixture();
 
   it('plays the sample HLS to the end with the plugin, counting every media byte', async () => {
+    const { browser, cdn, tracker } = fixture;
     const player = await openPlayer(browser, {
       pageUrl: `${cdn.url}/pages/player.html`,
       src: manifestUrl(cdn, 'solo'),
@@ -52,6 +40,7 @@ describe('videojs-spk-p2p: single player', () => {
   });
 
   it('survives a seek while segments are in flight and still plays to the end', async () => {
+    const { browser, cdn, tracker } = fixture;
     const player = await openPlayer(browser, {
       pageUrl: `${cdn.url}/pages/player.html`,
       src: manifestUrl(cdn, 'seeker'),

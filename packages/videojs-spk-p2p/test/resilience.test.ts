@@ -1,13 +1,10 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../../../demo/test-support/browser.js';
-import type { CdnServer } from '../../../demo/cdn/cdn-server.js';
 import { SAMPLE_CID, SAMPLE_DIR } from '../../../demo/media/sample.js';
-import { manifestUrl, openPlayer, p2pOptions, startTestCdn, startTracker, waitFor, waitForEnd, type PlayerPage, type Tracker } from './support.js';
+import { manifestUrl, openPlayer, p2pOptions, type PlayerPage, startTestCdn, useBrowserFixture, waitFor, waitForEnd } from './support.js';
 
 /**
  * A copy of the sample whose segments each end with an extra MPEG-TS null packet (PID 0x1FFF,
@@ -31,19 +28,10 @@ function corruptedMediaRoot(): string {
 }
 
 describe('videojs-spk-p2p: misbehaving and departing peers', () => {
-  let browser: Browser;
-  let cdn: CdnServer;
-  let tracker: Tracker;
-
-  before(async () => {
-    [browser, cdn, tracker] = await Promise.all([launchChromium(), startTestCdn({ latencyMs: 20 }), startTracker()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await Promise.all([cdn?.close(), tracker?.close()]);
-  });
+  const fixture = useBrowserFixture({ latencyMs: 20 });
 
   it('the only peer closes mid-playback: the CDN takes over and playback does not stall', async () => {
+    const { browser, cdn, tracker } = fixture;
     const pageUrl = `${cdn.url}/pages/player.html`;
     // A slow uploader, so the second viewer is still fetching from it when it leaves.
     const seeder = await openPlayer(browser, {
@@ -82,6 +70,7 @@ describe('videojs-spk-p2p: misbehaving and departing peers', () => {
   });
 
   it('a peer serving corrupted bytes is rejected before VHS, dropped and reported; playback continues', async () => {
+    const { browser, cdn, tracker } = fixture;
     const badRoot = corruptedMediaRoot();
     const badCdn = await startTestCdn({ root: badRoot });
     let bad: PlayerPage | undefined;

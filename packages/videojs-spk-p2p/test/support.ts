@@ -1,6 +1,8 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../../demo/test-support/browser.js';
 import { createSignalServer } from '../../signal-server/src/index.js';
 import { startCdn, type CdnOptions, type CdnServer } from '../../../demo/cdn/cdn-server.js';
 import { SAMPLE_CID } from '../../../demo/media/sample.js';
@@ -152,4 +154,26 @@ export async function waitForEnd(player: PlayerPage, timeoutMs: number): Promise
 /** Options every test uses: loopback tracker only, no STUN/TURN. */
 export function p2pOptions(trackerUrl: string, extra: SpkP2pOptions = {}): SpkP2pOptions {
   return { videoCid: SAMPLE_CID, trackerUrls: [trackerUrl], stunServers: [], ...extra };
+}
+
+export interface BrowserFixture {
+  browser: Browser;
+  cdn: CdnServer;
+  tracker: Tracker;
+}
+
+/**
+ * One Chromium, one local CDN and one signal server shared by the tests of a file: registers
+ * the suite's before/after hooks and returns the object they fill in.
+ */
+export function useBrowserFixture(cdnOptions?: CdnOptions): BrowserFixture {
+  const fixture = {} as BrowserFixture;
+  before(async () => {
+    [fixture.browser, fixture.cdn, fixture.tracker] = await Promise.all([launchChromium(), startTestCdn(cdnOptions), startTracker()]);
+  });
+  after(async () => {
+    await fixture.browser?.close();
+    await Promise.all([fixture.cdn?.close(), fixture.tracker?.close()]);
+  });
+  return fixture;
 }

@@ -1,24 +1,12 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../../../demo/test-support/browser.js';
-import type { CdnServer } from '../../../demo/cdn/cdn-server.js';
-import { manifestUrl, openPlayer, p2pOptions, startTestCdn, startTracker, waitFor, waitForEnd, type Tracker } from './support.js';
+import { manifestUrl, openPlayer, p2pOptions, useBrowserFixture, waitFor, waitForEnd } from './support.js';
 
 describe('videojs-spk-p2p: two viewers over real WebRTC', () => {
-  let browser: Browser;
-  let cdn: CdnServer;
-  let tracker: Tracker;
-
-  before(async () => {
-    [browser, cdn, tracker] = await Promise.all([launchChromium(), startTestCdn({ latencyMs: 20 }), startTracker()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await Promise.all([cdn?.close(), tracker?.close()]);
-  });
+  const fixture = useBrowserFixture({ latencyMs: 20 });
 
   it('the second viewer gets at least half of its media bytes from the first, and both agree', async () => {
+    const { browser, cdn, tracker } = fixture;
     const pageUrl = `${cdn.url}/pages/player.html`;
     const first = await openPlayer(browser, { pageUrl, src: manifestUrl(cdn, 'viewer-a'), options: p2pOptions(tracker.url), rate: 2 });
     let second: Awaited<ReturnType<typeof openPlayer>> | undefined;

@@ -1,27 +1,15 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
-import { launchChromium } from '../../../demo/test-support/browser.js';
-import type { CdnServer } from '../../../demo/cdn/cdn-server.js';
-import { manifestUrl, openPlayer, p2pOptions, startTestCdn, startTracker, waitForEnd, type PlayerPage, type Tracker } from './support.js';
+import { manifestUrl, openPlayer, p2pOptions, type PlayerPage, useBrowserFixture, waitForEnd } from './support.js';
 
 const LIMIT = 100_000;
 const BIG = { width: 854, height: 480 };
 
 describe('videojs-spk-p2p: upload limit', () => {
-  let browser: Browser;
-  let cdn: CdnServer;
-  let tracker: Tracker;
-
-  before(async () => {
-    [browser, cdn, tracker] = await Promise.all([launchChromium(), startTestCdn({ latencyMs: 20 }), startTracker()]);
-  });
-  after(async () => {
-    await browser?.close();
-    await Promise.all([cdn?.close(), tracker?.close()]);
-  });
+  const fixture = useBrowserFixture({ latencyMs: 20 });
 
   it(`a seeder limited to ${LIMIT / 1000} kB/s uploads within 20 % of it while a viewer wants more`, async () => {
+    const { browser, cdn, tracker } = fixture;
     const pageUrl = `${cdn.url}/pages/player.html`;
     const seeder = await openPlayer(browser, {
       pageUrl,
