@@ -44,7 +44,8 @@ export interface CdnServer {
   clientUrl(clientId: string): string;
   bytesServed(): BytesServed;
   resetCounters(): void;
-  setLatency(ms: number): void;
+  /** Latency for every media response, or only for one client's (`clientUrl`) when `clientId` is given. */
+  setLatency(ms: number, clientId?: string): void;
   setBandwidth(bytesPerSec: number): void;
   close(): Promise<void>;
 }
@@ -159,6 +160,7 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
     .sort((a, b) => b.prefix.length - a.prefix.length);
   const mediaCacheControl = options.mediaCacheControl ?? 'no-store';
   let latencyMs = options.latencyMs ?? 0;
+  const latencyByClient = new Map<string, number>();
   let bandwidth = options.bandwidthBytesPerSec ?? 0;
   let counters: BytesServed = { total: 0, requests: 0, byClient: {} };
   const throttles = new WeakMap<Socket, ConnectionThrottle>();
@@ -214,7 +216,8 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
 
     if (media) {
       counters.requests += 1;
-      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+      const delayMs = latencyByClient.get(media.clientId) ?? latencyMs;
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       if (res.destroyed) return;
     }
     res.writeHead(status, headers);
@@ -339,8 +342,9 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
     resetCounters: () => {
       counters = { total: 0, requests: 0, byClient: {} };
     },
-    setLatency: (ms) => {
-      latencyMs = Math.max(0, ms);
+    setLatency: (ms, clientId) => {
+      if (clientId === undefined) latencyMs = Math.max(0, ms);
+      else latencyByClient.set(clientId, Math.max(0, ms));
     },
     setBandwidth: (bytesPerSec) => {
       bandwidth = Math.max(0, bytesPerSec);

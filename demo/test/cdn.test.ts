@@ -100,6 +100,22 @@ describe('local CDN shaping', () => {
     }
   });
 
+  it('can delay one client only', async () => {
+    const cdn = await startCdn();
+    try {
+      cdn.setLatency(300, 'slow-viewer');
+      const timed = async (base: string) => {
+        const started = performance.now();
+        await (await fetch(base + SAMPLE_MANIFEST_PATH)).text();
+        return performance.now() - started;
+      };
+      assert.ok((await timed(cdn.clientUrl('slow-viewer'))) >= 295, 'the delayed client got its answer early');
+      assert.ok((await timed(cdn.clientUrl('other-viewer'))) < 295, 'another client was delayed too');
+    } finally {
+      await cdn.close();
+    }
+  });
+
   it('caps the bandwidth of a connection', async () => {
     const bytesPerSec = 200 * 1024;
     const cdn = await startCdn({ bandwidthBytesPerSec: bytesPerSec });
