@@ -31,7 +31,7 @@ export function markdownReport(s: SwarmSummary): string {
     `| Time to first frame, median (mean) | ${ms(s.ttffMs.p2p)} (${ms(s.ttffMs.p2pMean)}) | ${ms(s.ttffMs.baseline)} (${ms(s.ttffMs.baselineMean)}) |`,
     `| Stalls (total time) | ${s.stalls.p2p.count} (${s.stalls.p2p.totalMs} ms) | ${s.stalls.baseline.count} (${s.stalls.baseline.totalMs} ms) |`,
     `| Peer discovery, median / max of joiners (from plugin start) | ${ms(s.discoveryMs.p50)} / ${ms(s.discoveryMs.max)} | |`,
-    `| … counted from the first segment's arrival | ${ms(s.discoveryMs.afterFirstSegment.p50)} / ${ms(s.discoveryMs.afterFirstSegment.max)} | |`,
+    `| … relative to the first segment's arrival (negative: before it) | ${ms(s.discoveryMs.afterFirstSegment.p50)} / ${ms(s.discoveryMs.afterFirstSegment.max)} | |`,
     `| P2P segment latency p50 / p95 (${s.latencyMs.p2p.segments} segments) | ${ms(s.latencyMs.p2p.p50)} / ${ms(s.latencyMs.p2p.p95)} | |`,
     `| CDN segment latency p50 / p95 | ${ms(s.latencyMs.cdn.p50)} / ${ms(s.latencyMs.cdn.p95)} (${s.latencyMs.cdn.segments} segments) | ${ms(s.latencyMs.baselineCdn.p50)} / ${ms(s.latencyMs.baselineCdn.p95)} (${s.latencyMs.baselineCdn.segments} segments) |`,
     `| Plugin CDN fallbacks (late P2P) | ${s.cdnFallbacks} | |`,

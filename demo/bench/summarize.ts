@@ -42,7 +42,7 @@ export interface SwarmSummary {
   stalls: { p2p: StallSummary; baseline: StallSummary };
   /**
    * From the plugin's start (its own `discoveryMs`); `afterFirstSegment` counts from the first
-   * segment's arrival instead, since the P2P engine only starts connecting once it is asked for a segment.
+   * segment's arrival instead (negative when the peer connected while that segment downloaded).
    */
   discoveryMs: { p50: number | null; max: number | null; perViewer: (number | null)[]; afterFirstSegment: { p50: number | null; max: number | null } };
   latencyMs: { p2p: LatencySummary; cdn: LatencySummary; baselineCdn: LatencySummary };

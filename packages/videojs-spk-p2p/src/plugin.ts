@@ -50,10 +50,10 @@ const STAND_IN_TIMEOUT_MS = 60_000;
  */
 const P2P_ERROR_RETRIES = 1;
 /**
- * ms the core holds HTTP for the first segments it is asked for, so peers found meanwhile can
- * serve them (core default 0). The first segment never goes through the core (VHS fetches it),
- * so this only delays prefetching, not the first frame: +5 % TTFF in the benchmark, and joiners
- * stopped taking segment 1 from the CDN.
+ * ms the core holds HTTP after it joins the swarm, so peers found meanwhile can serve the first
+ * segments it is asked for (core default 0). The core joins while VHS fetches the first segment
+ * itself, so this only delays prefetching, never the first frame; without it every joiner took
+ * segment 1 from the CDN.
  */
 const HTTP_INITIAL_TIMEOUT_MS = 800;
 
@@ -91,6 +91,12 @@ export class SpkP2pPlugin extends PluginBase {
   private integrity: Promise<IntegrityMap | null> = Promise.resolve(null);
   private readonly mismatchedUrls = new Set<string>();
   private firstSegmentDone = false;
+  /** VHS's latest segment request before the first arrived: it names the rendition whose swarm to join early. */
+  private firstRequest: { uri: string; range: string | undefined } | undefined;
+  /** The segment the early join asked the core for, until that ask is withdrawn. */
+  private earlyJoinSegmentId: string | undefined;
+  private joinedEarly = false;
+  private coreStarted = false;
   private coreGeneration = 0;
   private statsTimer: ReturnType<typeof setInterval> | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
@@ -199,10 +205,12 @@ export class SpkP2pPlugin extends PluginBase {
     this.unhookVhs();
     this.destroyCore();
     this.firstSegmentDone = false;
+    this.firstRequest = undefined;
+    this.joinedEarly = false;
+    this.coreStarted = false;
     this.vhs = vhs;
     vhs.xhr.onRequest(this.onRequest);
     vhs.xhr.onResponse(this.onResponse);
-    if (this.mode_ === 'p2p') void this.startCore(this.vjsPlayer.currentSrc());
   };
 
   /** Without VHS the browser plays the HLS itself and JavaScript never sees a segment: CDN only. */
@@ -279,6 +287,7 @@ export class SpkP2pPlugin extends PluginBase {
       bufferAheadSeconds: () => this.bufferAheadSeconds(),
     });
     this.onPlayback();
+    this.joinSwarmEarly();
     this.graceTimer = setTimeout(() => {
       this.graceTimer = undefined;
       this.tuneHighDemandWindow();
@@ -307,12 +316,54 @@ export class SpkP2pPlugin extends PluginBase {
     this.stats_.clearPeers();
   }
 
+  /**
+   * The core joins a swarm (connects to the tracker) only when asked for a segment, and VHS's
+   * first segment never goes through it: left alone, peer discovery began only after that
+   * segment had arrived from the CDN. So once VHS asks for its first segment, which names the
+   * rendition, the core is asked for the segment after it and the ask is withdrawn at once. The
+   * core's initial HTTP hold means nothing is downloaded meanwhile; it only starts announcing.
+   * Asking for the first segment itself would make the core fetch it over HTTP as well.
+   */
+  private joinSwarmEarly(): void {
+    const core = this.core;
+    const request = this.firstRequest;
+    if (this.joinedEarly || !core || !request || this.mode_ !== 'p2p') return;
+    const first = this.mapRequest(request.uri, request.range);
+    const next = first && this.segmentMap?.following(first);
+    // Starting at the last segment there is nothing to ask for: the swarm is joined later.
+    if (!next) return;
+    this.joinedEarly = true;
+    const { runtimeId } = next.segment;
+    this.earlyJoinSegmentId = runtimeId;
+    const withdraw = () => {
+      // VHS may have asked for this segment itself meanwhile: that request must stand.
+      if (this.earlyJoinSegmentId !== runtimeId || this.core !== core) return;
+      this.earlyJoinSegmentId = undefined;
+      core.abortSegmentLoading(runtimeId);
+    };
+    core.loadSegment(runtimeId, { onSuccess: () => undefined, onError: () => undefined }).then(withdraw, (error: unknown) => {
+      this.earlyJoinSegmentId = undefined;
+      videojs.log.warn('videojs-spk-p2p: could not join the swarm early; it is joined at the next segment', error);
+    });
+  }
+
   private readonly onRequest = (options: VhsRequestOptions): VhsRequestOptions => {
     if (options.requestType !== 'segment') return options;
+    if (!this.firstSegmentDone && this.mode_ === 'p2p' && options.uri) {
+      this.firstRequest = { uri: options.uri, range: options.headers?.Range };
+      // The engine loads only now, while the first segment downloads: loaded with the source,
+      // its chunk competed with the playlist requests on the way to the first frame.
+      if (this.coreStarted) this.joinSwarmEarly();
+      else {
+        this.coreStarted = true;
+        void this.startCore(this.vjsPlayer.currentSrc());
+      }
+    }
     // The first segment always comes straight from the CDN: start-up never waits for peers.
     if (this.mode_ !== 'p2p' || !this.firstSegmentDone || !this.core || !this.segmentLoader) return options;
-    const mapped = this.mapRequest(options);
+    const mapped = this.mapRequest(options.uri, options.headers?.Range);
     if (!mapped) return options;
+    if (mapped.segment.runtimeId === this.earlyJoinSegmentId) this.earlyJoinSegmentId = undefined;
     const loader = this.segmentLoader;
     this.updateActiveBitrate(mapped);
     options.timeout = Math.max(Number(options.timeout) || 0, STAND_IN_TIMEOUT_MS);
@@ -345,14 +396,13 @@ export class SpkP2pPlugin extends PluginBase {
     this.trigger('segmentloaded', event);
   }
 
-  private mapRequest(options: VhsRequestOptions): MappedSegment | undefined {
+  private mapRequest(uri: string, range: string | undefined): MappedSegment | undefined {
     const map = this.segmentMap;
     if (!map) return undefined;
-    const range = options.headers?.Range;
-    let mapped = map.find(options.uri, range);
+    let mapped = map.find(uri, range);
     if (!mapped) {
       map.sync(this.vhs?.playlists?.main);
-      mapped = map.find(options.uri, range);
+      mapped = map.find(uri, range);
     }
     return mapped;
   }

@@ -75,6 +75,8 @@ export function segmentRuntimeId(url: string, byteRange: ByteRange | undefined):
 export class SegmentMap {
   private readonly bySegmentId = new Map<string, MappedSegment>();
   private readonly knownSegmentCounts = new Map<string, number>();
+  /** Per stream, its segments by position (only VOD is mapped, so externalId is the position). */
+  private readonly streamSegments = new Map<string, Segment[]>();
 
   constructor(
     private readonly sink: StreamSink,
@@ -99,6 +101,12 @@ export class SegmentMap {
     return this.bySegmentId.get(segmentRuntimeId(url, parseRangeHeader(rangeHeader)));
   }
 
+  /** The segment after `mapped` in its stream, if there is one. */
+  following(mapped: MappedSegment): MappedSegment | undefined {
+    const next = this.streamSegments.get(mapped.streamRuntimeId)?.[mapped.segment.externalId + 1];
+    return next ? { streamRuntimeId: mapped.streamRuntimeId, segment: next } : undefined;
+  }
+
   /** Stream runtime id of a playlist, or undefined when it has not been registered. */
   streamIdFor(playlist: VhsPlaylist): string | undefined {
     const id = playlist.resolvedUri ?? playlist.id;
@@ -108,6 +116,7 @@ export class SegmentMap {
   clear(): void {
     this.bySegmentId.clear();
     this.knownSegmentCounts.clear();
+    this.streamSegments.clear();
   }
 
   private syncPlaylist(playlist: VhsPlaylist, type: StreamType, language: string | undefined): void {
@@ -135,6 +144,8 @@ export class SegmentMap {
     const from = known ?? 0;
     if (from >= segments.length) return;
     const added: Segment[] = [];
+    let byPosition = this.streamSegments.get(runtimeId);
+    if (!byPosition) this.streamSegments.set(runtimeId, (byPosition = []));
     let startTime = 0;
     for (let i = 0; i < segments.length; i++) {
       const vhsSegment = segments[i] as VhsSegment;
@@ -156,6 +167,7 @@ export class SegmentMap {
           ...(byteRange ? { byteRange } : {}),
         };
         added.push(segment);
+        byPosition[i] = segment;
         this.bySegmentId.set(segment.runtimeId, { streamRuntimeId: runtimeId, segment });
       }
       startTime = endTime;

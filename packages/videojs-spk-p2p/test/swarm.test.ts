@@ -48,4 +48,30 @@ describe('videojs-spk-p2p: two viewers over real WebRTC', () => {
       await first.close();
     }
   });
+
+  it('a joiner finds its peer while its first segment is still on the way from the CDN', async () => {
+    const { browser, cdn, tracker } = fixture;
+    const pageUrl = `${cdn.url}/pages/player.html`;
+    const first = await openPlayer(browser, { pageUrl, src: manifestUrl(cdn, 'viewer-c'), options: p2pOptions(tracker.url), rate: 2 });
+    let second: Awaited<ReturnType<typeof openPlayer>> | undefined;
+    try {
+      await waitFor(async () => (await first.state()).currentTime >= 12, 40_000, 'first viewer at 12 s');
+      // A far CDN edge for the joiner only: its first segment takes 2 s to start arriving.
+      cdn.setLatency(2_000, 'viewer-d');
+      second = await openPlayer(browser, { pageUrl, src: manifestUrl(cdn, 'viewer-d'), options: p2pOptions(tracker.url), rate: 2 });
+      const joiner = second;
+      const firstSegment = await waitFor(async () => (await joiner.events('segmentloaded'))[0], 30_000, "the joiner's first segment");
+      const connects = await joiner.events('peerconnect');
+      assert.equal(firstSegment.source, 'cdn', 'the first segment came from the CDN');
+      assert.ok(connects[0] !== undefined, 'the joiner connected to a peer before its first segment arrived');
+      assert.ok(connects[0].at < firstSegment.at, `peer at ${connects[0].at}, first segment at ${firstSegment.at}`);
+      // The early join must not have made the engine fetch anything from the CDN beside VHS.
+      const served = cdn.bytesServed().byClient['viewer-d'] ?? 0;
+      assert.ok(served < 2 * (firstSegment.bytes as number), `the joiner took ${served} bytes from the CDN for one segment`);
+    } finally {
+      cdn.setLatency(20, 'viewer-d');
+      await second?.close();
+      await first.close();
+    }
+  });
 });
