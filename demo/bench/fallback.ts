@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import type { LocalStack } from './local-stack.js';
 import { openViewer, readReport, viewerQueryFor, type OpenViewer } from './run-swarm.js';
 import { segmentKey } from './metrics.js';
+import { armSilence, SILENT_PEER_SCRIPT } from '../test-support/silent-peer.js';
 
 export interface FallbackResult {
   /** Peer went silent → B's CDN request for the segment it was waiting for. */
@@ -23,26 +24,6 @@ export interface FallbackResult {
   stallsAfter: number;
   note: string;
 }
-
-/** Runs in the serving peer's page before anything else: a switch that makes it go silent mid-transfer. */
-const SILENCE_SCRIPT = `(() => {
-  const send = RTCDataChannel.prototype.send;
-  const state = { armed: false, silent: false, threshold: 0, sent: 0 };
-  window.__spkFault = state;
-  RTCDataChannel.prototype.send = function (data) {
-    if (state.silent) return;
-    send.call(this, data);
-    const size = typeof data === 'string' ? data.length : (data.byteLength ?? data.size ?? 0);
-    // Segment data travels in large messages; announcements and requests are small.
-    if (state.armed && size >= 4096) {
-      state.sent += size;
-      if (state.sent >= state.threshold) {
-        state.silent = true;
-        window.spkPeerSilent(performance.timeOrigin + performance.now(), state.sent);
-      }
-    }
-  };
-})();`;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -76,16 +57,12 @@ export async function measureFallback(
         silentAt = at;
         bytesBeforeSilence = sent;
       });
-      await page.addInitScript(SILENCE_SCRIPT);
+      await page.addInitScript(SILENT_PEER_SCRIPT);
     });
     const seederPage = seeder.page;
     const ahead = options.segmentsAhead ?? 4;
     await waitUntil(async () => ((await seederPage.evaluate(() => window.spkViewer?.status().segments)) ?? 0) >= ahead || undefined, 30_000, `the seeder to hold ${ahead} segments`);
-    await seederPage.evaluate((threshold) => {
-      const fault = (window as unknown as { __spkFault: { armed: boolean; threshold: number } }).__spkFault;
-      fault.threshold = threshold;
-      fault.armed = true;
-    }, 64 * 1024);
+    await armSilence(seederPage, 64 * 1024);
 
     // Request starts, as they happen (resource timing lists a fetch only once it has finished).
     const requests: { key: string; at: number }[] = [];
