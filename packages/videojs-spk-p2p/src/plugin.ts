@@ -2,7 +2,7 @@ import videojs from 'video.js';
 import type { Core, CoreConfig, PeerDetails, SegmentErrorDetails } from 'p2p-media-loader-core';
 import { defaultIntegrityUrl, IntegrityMap } from './integrity.js';
 import { DEFAULTS, iceServersOf, validateOptions, type ResolvedOptions, type SpkP2pOptions } from './options.js';
-import { SegmentLoader } from './segment-loader.js';
+import { SegmentLoader, type CdnFallbackReason } from './segment-loader.js';
 import { SegmentMap, type MappedSegment } from './segment-map.js';
 import { LimitedSegmentStorage } from './segment-storage.js';
 import { SegmentXhr } from './segment-xhr.js';
@@ -23,6 +23,12 @@ export interface SegmentLoadedEvent {
   url: string;
   peerId?: string;
   durationMs: number;
+}
+
+/** Data of the `cdnfallback` event: the plugin is fetching a segment the player waits on from the CDN. */
+export interface CdnFallbackEvent {
+  url: string;
+  reason: CdnFallbackReason;
 }
 
 /*
@@ -285,6 +291,10 @@ export class SpkP2pPlugin extends PluginBase {
       cdnFallbackDelay: options.cdnFallbackDelay,
       segmentTimeout: options.segmentTimeout,
       bufferAheadSeconds: () => this.bufferAheadSeconds(),
+      onFallback: (segment, reason) => {
+        const event: CdnFallbackEvent = { url: segment.url, reason };
+        this.trigger('cdnfallback', event);
+      },
     });
     this.onPlayback();
     this.joinSwarmEarly();

@@ -15,11 +15,23 @@ export interface LoadedSegment {
   fallback: boolean;
 }
 
+/**
+ * Why a segment the player waits on was taken from the CDN by the plugin itself:
+ * - `peer-failed`: the peer download failed (silent for `cdnFallbackDelay`, closed, bad bytes);
+ * - `late`: nothing arrived for `cdnFallbackDelay` while the buffer was low;
+ * - `peer-too-slow`: a peer download ran past `segmentTimeout`;
+ * - `engine-error`: the P2P engine failed or rejected the request;
+ * - `not-in-engine`: the engine cannot load this segment (not in its playlists).
+ */
+export type CdnFallbackReason = 'peer-failed' | 'late' | 'peer-too-slow' | 'engine-error' | 'not-in-engine';
+
 export interface SegmentLoaderOptions {
   cdnFallbackDelay: number;
   segmentTimeout: number;
   /** Seconds of media buffered ahead of the playhead, in wall-clock seconds (buffer / rate). */
   bufferAheadSeconds: () => number;
+  /** Called when the loader starts fetching a segment from the CDN itself. */
+  onFallback?: (segment: Segment, reason: CdnFallbackReason) => void;
 }
 
 interface DownloadRecord {
@@ -57,7 +69,7 @@ export class SegmentLoader {
   private readonly starts = new Map<string, StartRecord>();
   private readonly downloads = new Map<string, DownloadRecord>();
   /** Segments the player is waiting on while the core has them, each with its CDN fallback. */
-  private readonly waiting = new Map<string, () => void>();
+  private readonly waiting = new Map<string, (reason: CdnFallbackReason) => void>();
 
   constructor(
     private readonly core: Core,
@@ -82,7 +94,7 @@ export class SegmentLoader {
    * stall. Does nothing for segments no request is waiting on (prefetches).
    */
   failFast(runtimeId: string): void {
-    this.waiting.get(runtimeId)?.();
+    this.waiting.get(runtimeId)?.('peer-failed');
   }
 
   load(segment: Segment, signal: AbortSignal): Promise<LoadedSegment> {
@@ -103,12 +115,13 @@ export class SegmentLoader {
         stop();
         reject(new DOMException('aborted', 'AbortError'));
       };
-      const fallBack = () => {
+      const fallBack = (reason: CdnFallbackReason) => {
         if (phase !== 'core') return;
         phase = 'cdn';
         this.forget(id, fallBack);
         if (timer !== undefined) clearInterval(timer);
         this.core.abortSegmentLoading(id);
+        this.options.onFallback?.(segment, reason);
         const startedAt = performance.now();
         fetchFromCdn(segment, signal).then(
           (data) => {
@@ -140,7 +153,7 @@ export class SegmentLoader {
       signal.addEventListener('abort', onAbort);
       this.waiting.set(id, fallBack);
       if (!this.core.isSegmentLoadable(id)) {
-        fallBack();
+        fallBack('not-in-engine');
         return;
       }
 
@@ -150,9 +163,8 @@ export class SegmentLoader {
         const start = this.starts.get(id);
         const lowBuffer = this.options.bufferAheadSeconds() < LOW_BUFFER_SECONDS;
         const p2pDragging = start?.source === 'p2p' && performance.now() - start.at > this.options.segmentTimeout;
-        if ((lowBuffer && waited >= this.options.cdnFallbackDelay && start?.source !== 'cdn') || p2pDragging) {
-          fallBack();
-        }
+        if (p2pDragging) fallBack('peer-too-slow');
+        else if (lowBuffer && waited >= this.options.cdnFallbackDelay && start?.source !== 'cdn') fallBack('late');
       }, WATCHDOG_TICK_MS);
 
       this.core
@@ -173,11 +185,11 @@ export class SegmentLoader {
           },
           onError: (error: CoreRequestError) => {
             if (phase !== 'core' || error.type === 'aborted') return;
-            fallBack();
+            fallBack('engine-error');
           },
         })
         // The core rejects without calling back when it does not know the segment.
-        .catch(fallBack);
+        .catch(() => fallBack('engine-error'));
     });
   }
 
@@ -202,7 +214,7 @@ export class SegmentLoader {
   };
 
   /** Only this request's entry: a newer request for the same segment may have replaced it. */
-  private forget(id: string, fallBack: () => void): void {
+  private forget(id: string, fallBack: (reason: CdnFallbackReason) => void): void {
     if (this.waiting.get(id) === fallBack) this.waiting.delete(id);
   }
 

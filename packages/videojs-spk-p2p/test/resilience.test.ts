@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SAMPLE_CID, SAMPLE_DIR } from '../../../demo/media/sample.js';
+import { armSilence, silenceOf, SILENT_PEER_SCRIPT } from '../../../demo/test-support/silent-peer.js';
 import { manifestUrl, openPlayer, p2pOptions, type PlayerPage, startTestCdn, useBrowserFixture, waitFor, waitForEnd } from './support.js';
 
 /**
@@ -64,6 +65,46 @@ describe('videojs-spk-p2p: misbehaving and departing peers', () => {
       assert.ok(after.length > 0 && after.every((event) => event.source === 'cdn'), 'the rest came from the CDN');
       assert.ok(end.stats.p2pBytes > 0 && end.stats.cdnBytes > 0);
     } finally {
+      await viewer?.close();
+      await seeder.close();
+    }
+  });
+
+  it('a peer that goes silent mid-segment: the segment the player waits on comes from the CDN at once, no stall', async () => {
+    const { browser, cdn, tracker } = fixture;
+    const pageUrl = `${cdn.url}/pages/player.html`;
+    const seeder = await openPlayer(browser, {
+      pageUrl,
+      src: manifestUrl(cdn, 'silent-seeder'),
+      options: p2pOptions(tracker.url),
+      rate: 4,
+      initScript: SILENT_PEER_SCRIPT,
+    });
+    let viewer: PlayerPage | undefined;
+    try {
+      await waitForEnd(seeder, 60_000);
+      // The seeder holds every segment; it stops sending, without closing, 64 KiB into serving.
+      await armSilence(seeder.page, 64 * 1024);
+      cdn.setLatency(100, 'waiting-viewer');
+      viewer = await openPlayer(browser, { pageUrl, src: manifestUrl(cdn, 'waiting-viewer'), options: p2pOptions(tracker.url), rate: 2 });
+      const v = viewer;
+      const fallback = await waitFor(async () => (await v.events('cdnfallback'))[0], 30_000, 'a CDN fallback');
+      const silence = await silenceOf(seeder.page);
+      assert.ok(silence !== undefined, 'the seeder had gone silent');
+      assert.equal(fallback.reason, 'peer-failed', `fallback for ${String(fallback.url)}`);
+
+      const end = await waitForEnd(viewer, 60_000);
+      assert.deepEqual(end.errors, []);
+      assert.deepEqual(end.stalls, [], 'no stall behind the silent peer');
+      const delivered = (await viewer.events('segmentloaded')).filter((event) => event.url === fallback.url);
+      assert.deepEqual(
+        delivered.map((event) => event.source),
+        ['cdn'],
+        'the interrupted segment reached the player once, from the CDN',
+      );
+      assert.ok(end.stats.cdnFallbacks >= 1);
+    } finally {
+      cdn.setLatency(20, 'waiting-viewer');
       await viewer?.close();
       await seeder.close();
     }
