@@ -103,6 +103,27 @@ async function waitForViewers(viewers: readonly { viewer: OpenViewer; deadline: 
   }
 }
 
+/**
+ * Plays one unmeasured viewer (P2P off) to its first second of video and closes it, so that
+ * Chromium's one-off costs (media pipeline, GPU process, first renderer) land on neither phase:
+ * without it the first phase's first viewer paid them.
+ */
+export async function warmUp(browser: Browser, stack: LocalStack, options: { pinHeight: number; rate: number }): Promise<void> {
+  const viewer = await openViewer(browser, stack, viewerQueryFor(stack, { clientId: 'warm-up', p2p: false, pinHeight: options.pinHeight, rate: options.rate, label: 'warm-up' }));
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const status = await viewer.page.evaluate(() => window.spkViewer?.status());
+      if (status && status.currentTime >= 1) return;
+      if ((status && status.errors > 0) || viewer.errors.length > 0) throw new Error(`warm-up viewer failed: ${viewer.errors.join('; ')}`);
+      if (Date.now() > deadline) throw new Error('warm-up viewer did not play within 30 s');
+      await delay(200);
+    }
+  } finally {
+    await viewer.context.close();
+  }
+}
+
 export async function runPhase(browser: Browser, stack: LocalStack, options: PhaseOptions): Promise<PhaseResult> {
   const log = options.log ?? (() => {});
   stack.cdn.resetCounters();

@@ -10,7 +10,7 @@ import { parseArgs, type BenchSettings } from './args.js';
 import { measureFallback, type FallbackResult } from './fallback.js';
 import { missingBuildOutputs, startLocalStack } from './local-stack.js';
 import { renderChart, writeOutputs, markdownReport } from './report.js';
-import { runPhase } from './run-swarm.js';
+import { runPhase, warmUp } from './run-swarm.js';
 import { summarize, type SwarmSummary } from './summarize.js';
 
 export async function runSwarmBench(settings: BenchSettings, command: string, log: (line: string) => void = console.log): Promise<SwarmSummary> {
@@ -29,6 +29,8 @@ export async function runSwarmBench(settings: BenchSettings, command: string, lo
     // Long enough for the video at this rate, plus a generous margin for start-up and stalls.
     const playTimeoutMs = (60_000 / settings.rate) * 2 + 30_000;
     const phase = { viewers: settings.viewers, joinGapMs: settings.joinGapMs, pinHeight: settings.pinHeight, rate: settings.rate, playTimeoutMs, log, ...(settings.cdnFallbackDelay !== undefined ? { cdnFallbackDelay: settings.cdnFallbackDelay } : {}) };
+    log('Warm-up: one unmeasured viewer…');
+    await warmUp(browser, stack, phase);
     log(`P2P on: ${settings.viewers} viewers…`);
     const p2p = await runPhase(browser, stack, { ...phase, name: 'p2p', p2p: true });
     log(`P2P off (baseline): ${settings.viewers} viewers…`);
