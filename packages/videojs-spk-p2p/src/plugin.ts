@@ -217,6 +217,8 @@ export class SpkP2pPlugin extends PluginBase {
     this.vhs = vhs;
     vhs.xhr.onRequest(this.onRequest);
     vhs.xhr.onResponse(this.onResponse);
+    // Now, not with the engine: the first segment's CDN bytes may arrive before the engine has loaded.
+    if (this.mode_ === 'p2p') this.startReporter();
   };
 
   /** Without VHS the browser plays the HLS itself and JavaScript never sees a segment: CDN only. */
@@ -285,7 +287,6 @@ export class SpkP2pPlugin extends PluginBase {
     core.addEventListener('onChunkUploaded', this.onChunkUploaded);
     core.addEventListener('onChunkDownloaded', this.onChunkDownloaded);
     this.core = core;
-    this.startReporter();
     this.segmentMap = new SegmentMap(core, module.generateStreamShortId);
     this.segmentLoader = new SegmentLoader(core, {
       cdnFallbackDelay: options.cdnFallbackDelay,
@@ -530,7 +531,7 @@ export class SpkP2pPlugin extends PluginBase {
     if (source === 'p2p' && peerId !== undefined) this.reporter?.recordDownload(peerId, bytes);
   };
 
-  /** One reporter per plugin (its session secret), created when P2P first starts. */
+  /** One reporter per plugin (its session secret), created when the first source is hooked in P2P mode. */
   private startReporter(): void {
     const option = this.options.contributions;
     const cid = this.options.videoCid;
