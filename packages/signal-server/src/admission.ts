@@ -3,7 +3,7 @@
  * origin / video / token may enter, the client's address and region.
  */
 import type { IncomingMessage } from 'node:http';
-import { isCid, REGION_PATTERN, SESSION_PATTERN } from './ids.js';
+import { isRoomName, normalizeOrigin, REGION_PATTERN, SESSION_PATTERN } from './ids.js';
 import type { ResolvedOptions } from './options.js';
 import { verifyRoomToken } from './room-token.js';
 import { CloseCode } from './signal-hub.js';
@@ -42,13 +42,13 @@ function refuse(code: number, kind: string, reason: string): Refused {
 export function admit(req: IncomingMessage, query: URLSearchParams, options: ResolvedOptions, now: number): Admitted | Refused {
   if (options.allowedOrigins.length > 0) {
     const origin = req.headers.origin;
-    if (origin !== undefined && !options.allowedOrigins.includes(origin.replace(/\/+$/, '').toLowerCase())) {
+    if (origin !== undefined && !options.allowedOrigins.includes(normalizeOrigin(origin))) {
       return refuse(CloseCode.forbidden, 'origin', `origin ${origin.slice(0, 100)} is not allowed`);
     }
   }
   const cid = query.get('cid');
   if (cid === null || cid === '') return refuse(CloseCode.badRequest, 'cid', 'the cid query parameter (video CID) is required');
-  if (options.allowAnyRoomName ? !/^[A-Za-z0-9._-]{1,128}$/.test(cid) : !isCid(cid)) {
+  if (!isRoomName(cid, options.allowAnyRoomName)) {
     return refuse(CloseCode.badRequest, 'cid', 'cid is not a valid IPFS CID');
   }
   const session = query.get('session') ?? undefined;

@@ -3,7 +3,7 @@
  * kebab-case flag and an `SPK_SIGNAL_*` variable; a flag wins over the variable.
  */
 import { parseArgs } from 'node:util';
-import type { SignalServerOptions } from './options.js';
+import { NUMERIC, type NumericOption, type SignalServerOptions } from './options.js';
 
 type Kind = 'number' | 'boolean' | 'string' | 'list';
 
@@ -20,34 +20,46 @@ const setting = (option: Setting['option'], kind: Kind, help: string): Setting =
   return { flag, env: `SPK_SIGNAL_${flag.replace(/-/g, '_').toUpperCase()}`, option, kind, help };
 };
 
+/** Help for every numeric option; typed over all of them, so a new option cannot lack a flag. */
+const NUMBER_HELP: Record<NumericOption, string> = {
+  announceIntervalS: 'announce interval sent to clients, s',
+  maxMessageBytes: 'largest message, bytes',
+  maxOffersPerAnnounce: 'offers per announce',
+  maxNumwant: 'numwant cap',
+  maxSdpLength: 'longest SDP, characters',
+  maxSwarmsPerConnection: 'swarms per connection',
+  maxScrapeHashes: 'info hashes per scrape',
+  idleTimeoutMs: 'close silent connections after, ms',
+  peerTimeoutMs: 'drop peers not re-announcing after, ms',
+  offerTimeoutMs: 'relayed offers can be answered for, ms',
+  pingIntervalMs: 'WebSocket ping period, ms, 0 = off',
+  messageRate: 'messages/s per connection, 0 = unlimited',
+  messageBurst: 'message burst per connection',
+  maxBufferedBytes: 'unsent bytes to a peer before it gets no relays',
+  slowPeerTimeoutMs: 'close a peer over that many unsent bytes after, ms',
+  maxConnectionsPerIp: 'connections per address, 0 = unlimited',
+  maxConnections: 'connections in total, 0 = unlimited',
+  reportThreshold: 'distinct reporters before a peer is blocked',
+  banDurationMs: 'how long a reported peer is blocked, ms',
+  sessionRetentionMs: 'closed sessions stay known to contributions for, ms',
+  shutdownTimeoutMs: 'graceful shutdown waits for sockets, ms',
+};
+
+function numberSettings(): Setting[] {
+  return (Object.keys(NUMBER_HELP) as NumericOption[]).map((option) => setting(option, 'number', `${NUMBER_HELP[option]} (${NUMERIC[option][1]})`));
+}
+
 export const SETTINGS: Setting[] = [
   setting('port', 'number', 'port to listen on (default 8080; env PORT also works)'),
   setting('host', 'string', 'address to bind (default 127.0.0.1)'),
   setting('path', 'string', 'WebSocket path (default /api/p2p/signal)'),
-  setting('announceIntervalS', 'number', 'announce interval sent to clients, s (120)'),
-  setting('maxMessageBytes', 'number', 'largest message, bytes (65536)'),
-  setting('maxOffersPerAnnounce', 'number', 'offers per announce (10)'),
-  setting('maxNumwant', 'number', 'numwant cap (20)'),
-  setting('maxSdpLength', 'number', 'longest SDP, characters (16384)'),
-  setting('maxSwarmsPerConnection', 'number', 'swarms per connection (16)'),
-  setting('idleTimeoutMs', 'number', 'close silent connections after, ms (300000)'),
-  setting('peerTimeoutMs', 'number', 'drop peers not re-announcing after, ms (270000)'),
-  setting('offerTimeoutMs', 'number', 'relayed offers can be answered for, ms (60000)'),
-  setting('pingIntervalMs', 'number', 'WebSocket ping period, ms, 0 = off (30000)'),
-  setting('messageRate', 'number', 'messages/s per connection, 0 = unlimited (20)'),
-  setting('messageBurst', 'number', 'message burst per connection (60)'),
-  setting('maxBufferedBytes', 'number', 'unsent bytes to a peer before it gets no relays (1048576)'),
-  setting('slowPeerTimeoutMs', 'number', 'close a peer over that many unsent bytes after, ms (10000)'),
-  setting('maxConnectionsPerIp', 'number', 'connections per address, 0 = unlimited (64)'),
-  setting('maxConnections', 'number', 'connections in total, 0 = unlimited (50000)'),
+  ...numberSettings(),
   setting('allowedOrigins', 'list', 'comma-separated browser origins allowed (any)'),
   setting('allowedCids', 'list', 'comma-separated CIDs open without a token'),
   setting('roomTokenSecret', 'list', 'HMAC secret(s) for room tokens, comma-separated'),
   setting('allowAnyRoomName', 'boolean', 'accept rooms that are not IPFS CIDs (development)'),
   setting('regionHeader', 'string', 'trusted proxy header carrying the client region'),
   setting('clientIpHeader', 'string', 'trusted proxy header carrying the client address'),
-  setting('reportThreshold', 'number', 'distinct reporters before a peer is blocked (3)'),
-  setting('banDurationMs', 'number', 'how long a reported peer is blocked, ms (3600000)'),
   setting('banAddress', 'boolean', "also block the reported peer's address"),
   setting('reportersByAddress', 'boolean', 'count reporters by address, not session (true)'),
   setting('logLevel', 'string', 'pino level: fatal, error, warn, info, debug, trace, silent (info)'),

@@ -1,7 +1,7 @@
 /** The signal server's own HTTP routes: room info, stats, health, metrics and peer reports. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, readJson, sendJson, type HttpRouter } from './http-router.js';
-import { isCid, parsePeerId, SESSION_PATTERN } from './ids.js';
+import { isRoomName, parsePeerId, SESSION_PATTERN } from './ids.js';
 import type { ResolvedOptions } from './options.js';
 import type { ReportBook } from './reports.js';
 import type { Rooms } from './rooms.js';
@@ -22,7 +22,7 @@ export interface ApiDeps {
 const MAX_REPORT_BYTES = 4096;
 
 export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
-  const validRoom = (cid: string) => (deps.options.allowAnyRoomName ? /^[A-Za-z0-9._-]{1,128}$/.test(cid) : isCid(cid));
+  const validRoom = (cid: string) => isRoomName(cid, deps.options.allowAnyRoomName);
 
   router.route('GET', '/healthz', (_req, res) => {
     if (deps.isClosing()) return sendJson(res, 503, { status: 'shutting down' });

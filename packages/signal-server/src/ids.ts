@@ -34,5 +34,16 @@ export function isCid(value: string): boolean {
   return CID_PATTERN.test(value);
 }
 
+/** A room name: a video CID, or with `allowAnyRoomName` any short URL-safe name (tests, demos). */
+export function isRoomName(value: string, allowAnyRoomName: boolean): boolean {
+  return allowAnyRoomName ? /^[A-Za-z0-9._-]{1,128}$/.test(value) : isCid(value);
+}
+
+/** Origins compare without trailing slashes and case: `https://Example.org/` is `https://example.org`. */
+export function normalizeOrigin(origin: string): string {
+  return origin.replace(/\/+$/, '').toLowerCase();
+}
+
+/** Session and viewer secrets: the same rule wherever a secret arrives. */
 export const SESSION_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 export const REGION_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;

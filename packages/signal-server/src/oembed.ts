@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
+import { isCid } from './ids.js';
 
 export interface OembedConfig {
   /** Absolute URL of the player's `embed.html`; the iframe `src` is built from it. */
@@ -49,7 +50,6 @@ export type VideoRef = { v: string; author: string; permlink: string } | { cid: 
 
 const ACCOUNT = /^(?=.{3,16}$)[a-z][a-z0-9-]*[a-z0-9](\.[a-z][a-z0-9-]*[a-z0-9])*$/;
 const PERMLINK = /^[a-z0-9-]{1,256}$/;
-const CID = /^(Qm[1-9A-HJ-NP-Za-km-z]{44}|b[a-z2-7]{50,}|k[0-9a-z]{40,})$/;
 /** Hosts whose `watch`/`embed` links 3Speak itself uses, mapped onto our player. */
 const THREESPEAK_HOSTS = new Set(['3speak.tv', 'www.3speak.tv', 'play.3speak.tv']);
 const DEFAULT_WIDTH = 640;
@@ -76,7 +76,7 @@ export function videoFromUrl(url: URL, embedPageUrl: string): VideoRef | null {
   const v = postRef(url.searchParams.get('v'));
   if (v) return v;
   const cid = url.searchParams.get('cid');
-  if (ours && cid !== null && CID.test(cid)) return { cid };
+  if (ours && cid !== null && isCid(cid)) return { cid };
   return null;
 }
 
@@ -187,7 +187,7 @@ export async function lookUpPost(author: string, permlink: string, config: Oembe
     if (thumbnailUrl === undefined && Array.isArray(info?.sourceMap) && config.gateway) {
       const entry = (info.sourceMap as unknown[]).map(asObject).find((item) => item?.type === 'thumbnail');
       const match = typeof entry?.url === 'string' ? /^ipfs:\/\/([A-Za-z0-9]+)(\/[A-Za-z0-9._/-]*)?$/.exec(entry.url) : null;
-      if (match && CID.test(match[1] ?? '')) thumbnailUrl = `${config.gateway.replace(/\/+$/, '')}/ipfs/${match[1]}${match[2] ?? ''}`;
+      if (match && isCid(match[1] ?? '')) thumbnailUrl = `${config.gateway.replace(/\/+$/, '')}/ipfs/${match[1]}${match[2] ?? ''}`;
     }
     const result: VideoInfo = {};
     const title = typeof info?.title === 'string' && info.title !== '' ? info.title : typeof post.title === 'string' ? post.title : undefined;

@@ -1,6 +1,7 @@
 /** Every limit of the server is an option; the defaults are meant for production. */
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
+import { normalizeOrigin } from './ids.js';
 
 export interface SignalServerOptions {
   /** Attach to this server instead of creating one; other paths and upgrades are left alone. */
@@ -79,7 +80,8 @@ export type ResolvedOptions = Required<Omit<SignalServerOptions, 'server' | 'log
   roomTokenSecrets: readonly string[];
 };
 
-const NUMERIC: Record<string, [min: number, fallback: number]> = {
+/** Every numeric option with its minimum and default; the CLI's flags are made from this table. */
+export const NUMERIC = {
   announceIntervalS: [1, 120],
   maxMessageBytes: [1024, 64 * 1024],
   maxOffersPerAnnounce: [1, 10],
@@ -101,7 +103,9 @@ const NUMERIC: Record<string, [min: number, fallback: number]> = {
   banDurationMs: [1000, 3_600_000],
   sessionRetentionMs: [0, 600_000],
   shutdownTimeoutMs: [0, 5000],
-};
+} satisfies Record<string, [min: number, fallback: number]>;
+
+export type NumericOption = keyof typeof NUMERIC;
 
 export class OptionError extends Error {
   override name = 'OptionError';
@@ -128,7 +132,7 @@ export function resolveOptions(options: SignalServerOptions): ResolvedOptions {
   }
   const origins = (options.allowedOrigins ?? []).map((origin) => {
     if (typeof origin !== 'string') throw new OptionError('option allowedOrigins must be a list of origins');
-    return origin.replace(/\/+$/, '').toLowerCase();
+    return normalizeOrigin(origin);
   });
   const underTestRunner = Boolean(process.env.NODE_TEST_CONTEXT);
   return {

@@ -14,7 +14,6 @@ export interface Connection {
   readonly session: string | undefined;
   /** '' when unknown. */
   readonly region: string;
-  readonly openedAt: number;
   readonly members: Map<string, Member>;
   lastSeen: number;
   tokens: number;

@@ -14,7 +14,7 @@ import { resolveOptions, type ResolvedOptions, type SignalServerOptions } from '
 import { ReportBook } from './reports.js';
 import { Rooms, type Connection, type Room } from './rooms.js';
 import { Sessions, type SessionDirectory } from './sessions.js';
-import { CloseCode, SignalHub } from './signal-hub.js';
+import { CloseCode, SignalHub, type HubCounters } from './signal-hub.js';
 import { MessageRate } from './message-rate.js';
 
 export interface ListenAddress {
@@ -26,22 +26,13 @@ export interface ListenAddress {
   signalUrl: string;
 }
 
-export interface SignalStats {
+export interface SignalStats extends HubCounters {
   rooms: number;
   swarms: number;
   /** Peer ids announced, over all swarms. */
   peers: number;
   connections: number;
   messagesPerSecond: number;
-  messages: number;
-  offersRelayed: number;
-  answersRelayed: number;
-  announces: number;
-  scrapes: number;
-  failures: number;
-  rateLimited: number;
-  /** Connections closed for not reading (over maxBufferedBytes for slowPeerTimeoutMs). */
-  slowPeersClosed: number;
   connectionsRefused: number;
   reportsCounted: number;
   bansIssued: number;
@@ -160,7 +151,6 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
       room,
       session,
       region,
-      openedAt: now,
       members: new Map(),
       lastSeen: now,
       tokens: options.messageBurst,
@@ -175,7 +165,6 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     room.connections.add(conn);
     if (session !== undefined) sessions.open(session, room.cid, ip);
     socket.on('message', (data, isBinary) => {
-      rate.count();
       try {
         hub.message(conn, data as Buffer, isBinary);
       } catch (error) {
@@ -194,7 +183,8 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
 
   const closeConnection = (conn: Connection) => {
     if (!connections.delete(conn)) return;
-    for (const member of [...conn.members.values()]) rooms.leave(member);
+    // Deleting the entry being visited is safe while iterating a Map.
+    for (const member of conn.members.values()) rooms.leave(member);
     conn.room.connections.delete(conn);
     rooms.releaseRoom(conn.room);
     releaseIp(conn.ip);
@@ -208,7 +198,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
         hub.closeConnection(conn, CloseCode.idle, 'idle timeout');
         continue;
       }
-      for (const member of [...conn.members.values()]) {
+      for (const member of conn.members.values()) {
         if (now - member.lastAnnounce > options.peerTimeoutMs) rooms.leave(member);
         else if (member.pending !== undefined) for (const [offerId, pending] of member.pending) if (now - pending.at > options.offerTimeoutMs) member.pending.delete(offerId);
       }
@@ -241,7 +231,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     for (const conn of connections) hub.checkCongestion(conn, now);
   }, Math.max(100, options.slowPeerTimeoutMs / 2));
   congestionTimer.unref();
-  const rateTimer = setInterval(() => rate.tick(), 1000);
+  const rateTimer = setInterval(() => rate.tick(hub.counters.messages), 1000);
   rateTimer.unref();
 
   const stats = (): SignalStats => ({
@@ -249,7 +239,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     swarms: rooms.swarmCount,
     peers: rooms.memberCount,
     connections: connections.size,
-    messagesPerSecond: rate.perSecond(),
+    messagesPerSecond: rate.perSecond(hub.counters.messages),
     ...hub.counters,
     connectionsRefused,
     reportsCounted: reports.reportsCounted,

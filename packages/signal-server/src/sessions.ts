@@ -1,17 +1,13 @@
+import type { SessionDirectory as ContributionsDirectory } from './contributions/directory.js';
+
 /**
  * Session secrets (the `session` query parameter) tied to what was announced with them: which
  * peer ids, in which room, from which address. Reports need the session to be connected now;
  * contributions may arrive just after the page left, so closed sessions are kept for a while.
  */
-export interface SessionDirectory {
-  /** Peer ids (raw 20-character strings) announced on connections that carried this secret. */
-  peersOfSession(session: string): Iterable<string>;
-  addressOfSession(session: string): string | undefined;
-  roomOfSession(session: string): string | undefined;
+export interface SessionDirectory extends Required<ContributionsDirectory> {
   /** Whether a connection with this secret is open in this room right now. */
   isConnected(session: string, cid: string): boolean;
-  /** The session that announced this peer id first (contributions bind a peer id only to it). */
-  firstSessionOfPeer?(peerId: string): string | undefined;
 }
 
 interface SessionRecord {

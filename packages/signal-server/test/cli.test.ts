@@ -27,6 +27,8 @@ describe('spk-signal CLI', () => {
     const { out, exit } = run(['--help']);
     assert.equal(await exit, 0);
     assert.match(out.stdout, /--max-connections-per-ip <v>\s+SPK_SIGNAL_MAX_CONNECTIONS_PER_IP/);
+    // Every numeric option has its flag, default included (the flags are made from the options table).
+    assert.match(out.stdout, /--session-retention-ms <v>\s+SPK_SIGNAL_SESSION_RETENTION_MS\s+.*\(600000\)/);
     assert.match(out.stdout, /spk-signal token --cid/);
   });
 

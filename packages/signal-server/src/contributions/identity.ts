@@ -3,8 +3,9 @@
  * database cannot be used to report as someone else.
  */
 import { createHash } from 'node:crypto';
+import { binaryToHex } from '../ids.js';
 
-export const SECRET_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+export { SESSION_PATTERN as SECRET_PATTERN } from '../ids.js';
 export const PEER_ID_HEX_PATTERN = /^[0-9a-f]{40}$/;
 
 export function hashSecret(kind: 'session' | 'viewer', secret: string): string {
@@ -18,8 +19,7 @@ export function publicViewerId(viewerHash: string): string {
 
 /** Peer ids travel as 20 code points 0–255 on the tracker; we store and compare lowercase hex. */
 export function peerIdToHex(peerId: string): string {
-  if (/^[0-9a-f]{40}$/i.test(peerId)) return peerId.toLowerCase();
-  return Array.from(peerId, (char) => (char.charCodeAt(0) & 0xff).toString(16).padStart(2, '0')).join('');
+  return /^[0-9a-f]{40}$/i.test(peerId) ? peerId.toLowerCase() : binaryToHex(peerId);
 }
 
 /** UTC calendar day of an epoch-millisecond time, the bucket claims are grouped by. */
