@@ -1,3 +1,5 @@
+import { bytesToHex } from './hex.js';
+
 /** A segment's expected SHA-256, whole-file or per byte range (PeerTube's `segments-sha256.json` format). */
 type HashEntry = string | Record<string, string>;
 
@@ -64,8 +66,7 @@ export class IntegrityMap {
     const expected = this.expectedHash(segmentUrl, byteRange);
     if (expected === undefined) return 'unknown-segment';
     const digest = await crypto.subtle.digest('SHA-256', data);
-    const actual = Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('');
-    return actual === expected ? 'ok' : 'mismatch';
+    return bytesToHex(new Uint8Array(digest)) === expected ? 'ok' : 'mismatch';
   }
 
   /** Path of a segment below the map's folder, ignoring host and query so any gateway matches. */

@@ -399,8 +399,10 @@ export class SpkP2pPlugin extends PluginBase {
 
   private recordSegment(source: SegmentSource, bytes: number, url: string, durationMs: number, peerId: string | undefined): void {
     this.stats_.recordSegment(source, bytes, durationMs);
-    if (source === 'cdn') this.tuneHighDemandWindow();
-    if (source === 'cdn') this.reporter?.recordCdn(bytes);
+    if (source === 'cdn') {
+      this.tuneHighDemandWindow();
+      this.reporter?.recordCdn(bytes);
+    }
     this.reporter?.recordSegmentReceived();
     const event: SegmentLoadedEvent = { source, bytes, url, durationMs: Math.round(durationMs) };
     if (peerId !== undefined) event.peerId = peerId;

@@ -10,13 +10,15 @@ export interface SegmentResult {
 export type SegmentFetch = (signal: AbortSignal) => Promise<SegmentResult>;
 
 type Listener = (event: ProgressEventLike) => void;
+type XhrEventType = 'readystatechange' | 'progress' | 'load' | 'error' | 'abort' | 'loadend';
 
 interface ProgressEventLike {
-  type: string;
+  type: XhrEventType;
   target: SegmentXhr;
   loaded: number;
   total: number;
   lengthComputable: boolean;
+  error?: unknown;
 }
 
 /**
@@ -35,13 +37,13 @@ export class SegmentXhr {
   /** Read by VHS instead of timing the request: a segment served from memory must not look infinitely fast. */
   bandwidth: number | undefined;
 
-  onreadystatechange: ((event: unknown) => void) | null = null;
-  onload: ((event: unknown) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  onabort: ((event: unknown) => void) | null = null;
-  ontimeout: ((event: unknown) => void) | null = null;
-  onprogress: ((event: unknown) => void) | null = null;
-  onloadend: ((event: unknown) => void) | null = null;
+  onreadystatechange: Listener | null = null;
+  onload: Listener | null = null;
+  onerror: Listener | null = null;
+  onabort: Listener | null = null;
+  ontimeout: Listener | null = null;
+  onprogress: Listener | null = null;
+  onloadend: Listener | null = null;
 
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly requestHeaders: Record<string, string> = {};
@@ -78,10 +80,8 @@ export class SegmentXhr {
     this.controller.abort();
     this.readyState = 4;
     this.status = 0;
-    this.emit('abort', 0);
-    this.onabort?.({ type: 'abort', target: this });
-    this.emit('loadend', 0);
-    this.onloadend?.({ type: 'loadend', target: this });
+    this.dispatch('abort');
+    this.dispatch('loadend');
   }
 
   getAllResponseHeaders(): string {
@@ -123,14 +123,11 @@ export class SegmentXhr {
     this.responseURL = this.url;
     this.status = this.requestHeaders.Range ? 206 : 200;
     this.statusText = 'OK';
-    this.emit('progress', bytes);
-    this.onprogress?.({ type: 'progress', target: this, loaded: bytes, total: bytes, lengthComputable: true });
+    this.dispatch('progress', bytes);
     this.readyState = 4;
-    this.onreadystatechange?.({ type: 'readystatechange', target: this });
-    this.emit('load', bytes);
-    this.onload?.({ type: 'load', target: this });
-    this.emit('loadend', bytes);
-    this.onloadend?.({ type: 'loadend', target: this });
+    this.dispatch('readystatechange', bytes);
+    this.dispatch('load', bytes);
+    this.dispatch('loadend', bytes);
   }
 
   private fail(error: unknown): void {
@@ -138,15 +135,15 @@ export class SegmentXhr {
     this.finished = true;
     this.readyState = 4;
     this.status = 0;
-    const event = { type: 'error', target: this, error };
-    this.emit('error', 0);
-    this.onerror?.(event);
-    this.emit('loadend', 0);
-    this.onloadend?.({ type: 'loadend', target: this });
+    this.dispatch('error', 0, error);
+    this.dispatch('loadend');
   }
 
-  private emit(type: string, loaded: number): void {
+  /** To `addEventListener` listeners, then the `on<type>` handler, as a real XHR does. */
+  private dispatch(type: XhrEventType, loaded = 0, error?: unknown): void {
     const event: ProgressEventLike = { type, target: this, loaded, total: loaded, lengthComputable: loaded > 0 };
+    if (error !== undefined) event.error = error;
     for (const listener of this.listeners.get(type) ?? []) listener(event);
+    this[`on${type}`]?.(event);
   }
 }

@@ -1,8 +1,8 @@
+import { bytesToHex, randomHex } from './hex.js';
+
 /** A random per-page secret the signal server uses to tie reports and contributions to this viewer. */
 export function createSessionSecret(): string {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
+  return randomHex(16);
 }
 
 /** Adds `cid` and `session` to a tracker URL, keeping whatever query the site already put there. */
@@ -13,18 +13,22 @@ export function trackerUrlFor(trackerUrl: string, cid: string | undefined, sessi
   return url.toString();
 }
 
-/** The signal server's report endpoint lives on the same host as its WebSocket. */
-export function reportUrlFor(trackerUrl: string): string {
+/** An HTTP endpoint of the signal server, which serves its API on the same host as its WebSocket. */
+export function signalHttpUrlFor(trackerUrl: string, pathname: string): string {
   const url = new URL(trackerUrl);
   url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-  url.pathname = '/api/p2p/reports';
+  url.pathname = pathname;
   url.search = '';
   url.hash = '';
   return url.toString();
 }
 
+export function reportUrlFor(trackerUrl: string): string {
+  return signalHttpUrlFor(trackerUrl, '/api/p2p/reports');
+}
+
 /** Peer ids travel as 20 code points 0–255; hex is what logs and HTTP bodies can carry safely. */
 export function peerIdToHex(peerId: string): string {
   if (/^[0-9a-f]{40}$/i.test(peerId)) return peerId.toLowerCase();
-  return Array.from(peerId, (char) => (char.charCodeAt(0) & 0xff).toString(16).padStart(2, '0')).join('');
+  return bytesToHex(Uint8Array.from(peerId, (char) => char.charCodeAt(0) & 0xff));
 }

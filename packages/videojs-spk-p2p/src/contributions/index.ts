@@ -1,14 +1,12 @@
+import { bytesToHex } from '../hex.js';
+import { signalHttpUrlFor } from '../swarm.js';
+
 export { ContributionReporter, type ContributionReporterOptions, type ReporterState } from './reporter.js';
 export { openReportQueue, DEFAULT_DATABASE_NAME, type QueuedReport, type ReportQueue } from './report-queue.js';
 
 /** The contribution endpoint lives on the signal server, beside its WebSocket. */
 export function contributionEndpointFor(trackerUrl: string): string {
-  const url = new URL(trackerUrl);
-  url.protocol = url.protocol === 'wss:' ? 'https:' : 'http:';
-  url.pathname = '/api/p2p/contribution';
-  url.search = '';
-  url.hash = '';
-  return url.toString();
+  return signalHttpUrlFor(trackerUrl, '/api/p2p/contribution');
 }
 
 /**
@@ -17,5 +15,5 @@ export function contributionEndpointFor(trackerUrl: string): string {
  */
 export async function publicViewerIdOf(viewerSecret: string): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`spk-p2p:viewer:${viewerSecret}`));
-  return Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, '0')).join('').slice(0, 24);
+  return bytesToHex(new Uint8Array(digest)).slice(0, 24);
 }

@@ -4,6 +4,7 @@
  * on `flush()`, and with `sendBeacon` when the page is hidden or left. Every report is written
  * to IndexedDB before it is sent and removed only when the server acknowledges it.
  */
+import { randomHex } from '../hex.js';
 import { peerIdToHex } from '../swarm.js';
 import { openReportQueue, type QueuedReport, type ReportQueue } from './report-queue.js';
 
@@ -44,12 +45,6 @@ const DEFAULT_INTERVAL_MS = 30_000;
  */
 const FIRST_REPORT_DELAY_MS = 5_000;
 
-function randomToken(bytes: number): string {
-  const data = new Uint8Array(bytes);
-  crypto.getRandomValues(data);
-  return Array.from(data, (byte) => byte.toString(16).padStart(2, '0')).join('');
-}
-
 export class ContributionReporter {
   private readonly options: Required<Omit<ContributionReporterOptions, 'databaseName'>> & { databaseName: string | undefined };
   private readonly startedAt = Date.now();
@@ -76,7 +71,7 @@ export class ContributionReporter {
       databaseName: options.databaseName,
     };
     this.queue = openReportQueue(options.databaseName);
-    this.viewer = this.queue.then((queue) => queue.viewerSecret(() => randomToken(24)));
+    this.viewer = this.queue.then((queue) => queue.viewerSecret(() => randomHex(24)));
     this.timer = setInterval(() => void this.flush(), this.options.intervalMs);
     document.addEventListener('visibilitychange', this.onVisibilityChange);
     window.addEventListener('pagehide', this.onPageHide);
@@ -159,7 +154,7 @@ export class ContributionReporter {
     if (peers.length === 0 && this.cdnBytes === 0 && this.segmentsShared === 0 && this.segmentsReceived === 0) return undefined;
     const now = Date.now();
     const report = {
-      reportId: randomToken(16),
+      reportId: randomHex(16),
       session: this.options.session,
       viewer: await this.viewer,
       videoCid: this.options.videoCid,
