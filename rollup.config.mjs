@@ -1,15 +1,10 @@
 // Browser bundles of the workspace, one config per output. Each package's `build` (tsc) runs
 // first; these read its lib/ output. Append new bundles as further entries of `configs`.
-import nodeResolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
-import spkPlayerBundles from './packages/spk-player-element/rollup.config.mjs';
+import spkPlayerBundles, { resolveForBrowser } from './packages/spk-player-element/rollup.config.mjs';
 
 const plugin = 'packages/videojs-spk-p2p';
-
-/** p2p-media-loader-core ships a prebuilt, polyfilled ES bundle behind this export condition. */
-const resolveForBrowser = () =>
-  nodeResolve({ browser: true, exportConditions: ['p2pml:core-as-bundle', 'browser', 'import', 'default'] });
 
 const configs = [
   // videojs-spk-p2p, ESM: video.js stays external (peer dependency); the P2P core becomes a

@@ -10,6 +10,10 @@ import sizeReport, { fileSizeReport } from './build/size-report.mjs';
 const pkg = 'packages/spk-player-element';
 const pluginLib = new URL('../videojs-spk-p2p/lib/index.js', import.meta.url).pathname;
 
+/** p2p-media-loader-core ships a prebuilt, polyfilled ES bundle behind this export condition. */
+export const resolveForBrowser = () =>
+  nodeResolve({ browser: true, exportConditions: ['p2pml:core-as-bundle', 'browser', 'import', 'default'] });
+
 /** Bundle the plugin from its tsc output so its lazy P2P core becomes our own chunk. */
 const pluginFromSource = () => ({
   name: 'spk-plugin-from-source',
@@ -20,7 +24,7 @@ const pluginFromSource = () => ({
 
 const plugins = () => [
   pluginFromSource(),
-  nodeResolve({ browser: true, exportConditions: ['p2pml:core-as-bundle', 'browser', 'import', 'default'] }),
+  resolveForBrowser(),
   commonjs(),
   cssText(),
   terser({ format: { comments: false } }),

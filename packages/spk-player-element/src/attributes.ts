@@ -7,13 +7,21 @@ import { SpkPlayerError } from './errors.js';
 
 export type AutoplayValue = boolean | 'muted';
 
+/**
+ * Whether an attribute value turns a setting off: "false", "0", "no" or "off", any case. The embed
+ * page (embed-params.ts) keeps its own copy: importing this module there split it into a chunk every
+ * page loaded up front.
+ */
+export function isOffWord(value: string): boolean {
+  return ['false', '0', 'no', 'off'].includes(value.trim().toLowerCase());
+}
+
 /** `autoplay` (with sound when allowed, else muted), `autoplay="muted"`, or absent/"false". */
 export const autoplayConverter: ComplexAttributeConverter<AutoplayValue> = {
   fromAttribute(value) {
     if (value === null) return false;
-    const text = value.trim().toLowerCase();
-    if (text === 'muted') return 'muted';
-    return !['false', '0', 'no', 'off'].includes(text);
+    if (value.trim().toLowerCase() === 'muted') return 'muted';
+    return !isOffWord(value);
   },
   toAttribute(value) {
     if (value === 'muted') return 'muted';
@@ -29,7 +37,7 @@ export const autoplayConverter: ComplexAttributeConverter<AutoplayValue> = {
 export const onOffConverter: ComplexAttributeConverter<boolean> = {
   fromAttribute(value) {
     if (value === null) return true;
-    return !['false', '0', 'no', 'off'].includes(value.trim().toLowerCase());
+    return !isOffWord(value);
   },
   toAttribute(value) {
     return value ? 'on' : 'off';

@@ -189,7 +189,3 @@ export async function fetchPostVideo(ref: PostRef, options: FetchPostOptions): P
   }
   throw new SpkPlayerError('hive-unavailable', failures.join('; ') || 'no Hive API node configured');
 }
-
-export function isIpfsLocation(location: VideoLocation): location is { kind: 'ipfs'; ipfs: IpfsPath } {
-  return location.kind === 'ipfs';
-}

@@ -29,7 +29,7 @@ export interface EmbedSnippets {
 }
 
 /** Escapes text for a double-quoted HTML attribute value. */
-export function escapeAttribute(value: string): string {
+function escapeAttribute(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 

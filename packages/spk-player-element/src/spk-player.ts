@@ -90,7 +90,6 @@ export class SpkPlayer extends LitElement {
     lang: { type: String, reflect: true },
     state: { type: String, reflect: true, attribute: 'state' },
     resolvedTitle: { state: true },
-    resolvedPoster: { state: true },
     failure: { state: true },
     near: { state: true },
   };
@@ -117,7 +116,6 @@ export class SpkPlayer extends LitElement {
   /** Read-only in spirit: reflected so pages and CSS can follow the element (`spk-player[state=error]`). */
   declare state: SpkPlayerState;
   private declare resolvedTitle: string | undefined;
-  private declare resolvedPoster: string | undefined;
   private declare failure: SpkPlayerError | undefined;
   private declare near: boolean;
 
@@ -339,7 +337,14 @@ export class SpkPlayer extends LitElement {
   }
 
   private startLoading(): void {
-    this.near = true;
+    this.observer?.disconnect();
+    this.observer = undefined;
+    // `near` changing makes updated() call here again: load then, or the first load is cancelled
+    // by a second (and its Hive request sent twice).
+    if (!this.near) {
+      this.near = true;
+      return;
+    }
     void this.load(++this.generation);
   }
 

@@ -1,3 +1,4 @@
+import type { SpkP2pStats } from 'videojs-spk-p2p';
 /**
  * The slice of Video.js's player API the element uses. Video.js's own typings describe
  * `options` and many returns as `any`; a narrow interface keeps our code strictly typed.
@@ -24,16 +25,8 @@ export interface SpkP2pInstance extends VjsEventTarget {
   stats(): SpkP2pStats;
 }
 
-export interface SpkP2pStats {
-  mode: 'p2p' | 'cdn-only' | 'disabled';
-  p2pBytes: number;
-  cdnBytes: number;
-  p2pRatio: number;
-  uploadedBytes: number;
-  peers: number;
-  discoveryMs: number | null;
-  latency: { p2p: { p50: number; p95: number }; cdn: { p50: number; p95: number } };
-}
+/** The plugin's own type: a hand-made copy here had drifted (latencies are null before a segment). */
+export type { SpkP2pStats } from 'videojs-spk-p2p';
 
 /** What VHS hands its response hooks (see the VHS notes: `vhs.xhr.onResponse`). */
 export interface VhsResponseHook {
