@@ -11,6 +11,7 @@ import type { Browser } from 'playwright-core';
 import type { LocalStack } from './local-stack.js';
 import { openViewer, readReport, viewerQueryFor, type OpenViewer } from './run-swarm.js';
 import { segmentKey } from './metrics.js';
+import { waitUntil } from './poll.js';
 import { armSilence, SILENT_PEER_SCRIPT } from '../test-support/silent-peer.js';
 
 export interface FallbackResult {
@@ -23,18 +24,6 @@ export interface FallbackResult {
   bytesBeforeSilence: number;
   stallsAfter: number;
   note: string;
-}
-
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await check();
-    if (value !== undefined) return value;
-    await delay(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 function segmentIndex(url: string): number {

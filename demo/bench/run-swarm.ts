@@ -8,6 +8,7 @@ import { viewerQuery } from '../site/src/viewer-options.js';
 import type { BytesServed } from '../cdn/cdn-server.js';
 import type { LocalStack } from './local-stack.js';
 import { startCpuMeter, type CpuUsage } from './cpu.js';
+import { delay, waitUntil } from './poll.js';
 
 export interface PhaseOptions {
   name: string;
@@ -84,7 +85,6 @@ export async function readReport(viewer: OpenViewer): Promise<ViewerReport> {
   return { ...report, errors: [...report.errors, ...viewer.errors.map((message) => `pageerror: ${message}`)] };
 }
 
-const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Polls until every viewer ended (or errored, or timed out); there is no cross-page event to wait on. */
 async function waitForViewers(viewers: readonly { viewer: OpenViewer; deadline: number }[], log: (line: string) => void): Promise<void> {
@@ -111,14 +111,16 @@ async function waitForViewers(viewers: readonly { viewer: OpenViewer; deadline: 
 export async function warmUp(browser: Browser, stack: LocalStack, options: { pinHeight: number; rate: number }): Promise<void> {
   const viewer = await openViewer(browser, stack, viewerQueryFor(stack, { clientId: 'warm-up', p2p: false, pinHeight: options.pinHeight, rate: options.rate, label: 'warm-up' }));
   try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const status = await viewer.page.evaluate(() => window.spkViewer?.status());
-      if (status && status.currentTime >= 1) return;
-      if ((status && status.errors > 0) || viewer.errors.length > 0) throw new Error(`warm-up viewer failed: ${viewer.errors.join('; ')}`);
-      if (Date.now() > deadline) throw new Error('warm-up viewer did not play within 30 s');
-      await delay(200);
-    }
+    await waitUntil(
+      async () => {
+        const status = await viewer.page.evaluate(() => window.spkViewer?.status());
+        if ((status && status.errors > 0) || viewer.errors.length > 0) throw new Error(`warm-up viewer failed: ${viewer.errors.join('; ')}`);
+        return status && status.currentTime >= 1 ? true : undefined;
+      },
+      30_000,
+      'the warm-up viewer to play',
+      200,
+    );
   } finally {
     await viewer.context.close();
   }
