@@ -1,6 +1,6 @@
 /** The signal server's own HTTP routes: room info, stats, health, metrics and peer reports. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, readJson, sendJson, type HttpRouter } from './http-router.js';
+import { HttpError, readJsonBody, sendJson, type HttpRouter } from './http-router.js';
 import { isRoomName, parsePeerId, SESSION_PATTERN } from './ids.js';
 import type { ResolvedOptions } from './options.js';
 import type { ReportBook } from './reports.js';
@@ -49,14 +49,13 @@ export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
       await report(req, res, deps, validRoom);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      if (error.status === 413) req.resume();
       sendJson(res, error.status, { error: error.message });
     }
   });
 }
 
 async function report(req: IncomingMessage, res: ServerResponse, deps: ApiDeps, validRoom: (cid: string) => boolean): Promise<void> {
-  const body = await readJson(req, MAX_REPORT_BYTES);
+  const { value: body } = await readJsonBody(req, MAX_REPORT_BYTES);
   if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'body must be a JSON object { cid, session, peerId, reason }');
   const { cid, session, peerId, reason } = body as Record<string, unknown>;
   if (typeof cid !== 'string' || !validRoom(cid)) throw new HttpError(400, '`cid` must be the video CID');

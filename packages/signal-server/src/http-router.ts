@@ -110,28 +110,45 @@ function matchParts(pattern: string[], parts: string[]): Record<string, string> 
   return params;
 }
 
-/** Reads a JSON body of at most `maxBytes`; throws `HttpError` with the status to answer. */
-export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+/** Thrown by route code: the status and message to answer with, and any extra headers. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/**
+ * Reads a JSON body of at most `maxBytes`, also returning the raw text (kept for audit by some
+ * routes). `text/plain` is accepted too: `navigator.sendBeacon` and preflight-free `fetch` can only
+ * send that type cross-origin. An oversized body is refused by its Content-Length before reading,
+ * and the rest of it is drained so the connection can answer.
+ */
+export async function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<{ value: unknown; raw: string }> {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  // text/plain is what navigator.sendBeacon and preflight-free fetch can send cross-origin.
-  if (type !== 'application/json' && type !== 'text/plain' && type !== '') throw new HttpError(415, 'send application/json');
+  if (type !== 'application/json' && type !== 'text/plain' && type !== '') {
+    throw new HttpError(415, 'send the body as application/json or text/plain');
+  }
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    throw new HttpError(413, `body larger than ${maxBytes} bytes`);
+  }
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > maxBytes) throw new HttpError(413, `body larger than ${maxBytes} bytes`);
+    if (size > maxBytes) {
+      req.resume();
+      throw new HttpError(413, `body larger than ${maxBytes} bytes`);
+    }
     chunks.push(chunk);
   }
+  const raw = Buffer.concat(chunks).toString('utf8');
+  if (raw.trim() === '') throw new HttpError(400, 'empty body');
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    return { value: JSON.parse(raw) as unknown, raw };
   } catch {
-    throw new HttpError(400, 'body is not valid JSON');
-  }
-}
-
-export class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
-    super(message);
-    this.name = 'HttpError';
+    throw new HttpError(400, 'the body is not valid JSON');
   }
 }

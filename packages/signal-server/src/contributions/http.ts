@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HiveLinkError, type HiveLinker } from './hive-link.js';
-import { CORS_HEADERS, HttpError, readJsonBody, sendJson } from './http-util.js';
+import { CORS_HEADERS, HttpError, readJsonBody, sendJson } from '../http-router.js';
 import { hashSecret, peerIdToHex, publicViewerId, SECRET_PATTERN } from './identity.js';
 import { leaderboard, rangeOfPeriod, timeline, viewerSummary } from './queries.js';
 import type { RateLimiter } from './rate-limit.js';
