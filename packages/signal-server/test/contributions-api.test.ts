@@ -2,6 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
 import { createContributions, type Contributions } from '../src/contributions/index.js';
+import { attachContributions, createSignalServer } from '../src/index.js';
 import { hashSecret, publicViewerId } from '../src/contributions/identity.js';
 import {
   createTestDatabase, DIALECTS, DirectoryTable, getJson, makeReport, postJson, randomPeerId, randomSecret, serveContributions,
@@ -205,5 +206,30 @@ describe('rate limiting of POST /api/p2p/contribution', () => {
     });
     const response = await fetch(`${http.url}/api/p2p/leaderboard`);
     assert.equal(response.status, 200);
+  });
+});
+
+describe('contributions behind a trusted proxy', () => {
+  it('rate-limits by the address in the proxy header the signal server trusts, not by the proxy', async () => {
+    const testDb = await createTestDatabase('sqlite');
+    const server = createSignalServer({ logLevel: 'silent', clientIpHeader: 'x-forwarded-for' });
+    const address = await server.listen(0, '127.0.0.1');
+    const contributions = await attachContributions(server, { ...testDb.options, rateLimit: { perMinute: 60, burst: 2 } });
+    try {
+      const post = async (clientIp: string) => {
+        const response = await fetch(`${address.url}/api/p2p/contribution`, { method: 'POST', headers: { 'X-Forwarded-For': clientIp }, body: '{}' });
+        await response.arrayBuffer();
+        return response.status;
+      };
+      // Every request arrives from 127.0.0.1 (the "proxy"); only the header tells clients apart.
+      const first = [await post('203.0.113.1'), await post('203.0.113.1'), await post('203.0.113.1')];
+      const other = await post('203.0.113.2');
+      assert.deepEqual(first, [400, 400, 429], 'the burst of 2 is per client address');
+      assert.equal(other, 400, 'another client behind the same proxy is not limited');
+    } finally {
+      await server.close();
+      await contributions.close();
+      await testDb.drop();
+    }
   });
 });

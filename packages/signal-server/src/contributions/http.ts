@@ -26,6 +26,7 @@ export interface HttpDeps {
   limiter: RateLimiter;
   linker: HiveLinker;
   policy: CreditPolicy;
+  clientAddress: (req: IncomingMessage) => string | undefined;
   now: () => number;
   onError: (error: unknown, where: string) => void;
 }
@@ -64,12 +65,8 @@ function requireMethod(req: IncomingMessage, method: 'GET' | 'POST'): void {
 }
 
 function rateLimit(deps: HttpDeps, req: IncomingMessage): void {
-  const wait = deps.limiter.take(normalizeAddress(req.socket.remoteAddress));
+  const wait = deps.limiter.take(normalizeAddress(deps.clientAddress(req)));
   if (wait > 0) throw new HttpError(429, 'too many requests', { 'Retry-After': String(wait) });
-}
-
-function clientAddress(req: IncomingMessage): string {
-  return normalizeAddress(req.socket.remoteAddress);
 }
 
 async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -89,7 +86,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, 
       .map(peerIdToHex);
     const outcome = await deps.store.recordReport(report, {
       receivedAt: deps.now(),
-      address: normalizeAddress(deps.directory.addressOfSession?.(report.session) ?? req.socket.remoteAddress),
+      address: normalizeAddress(deps.directory.addressOfSession?.(report.session) ?? deps.clientAddress(req)),
       announcedPeers: announced,
       rawBody: raw,
       roomId: room ?? report.videoCid,

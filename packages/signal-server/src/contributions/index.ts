@@ -23,6 +23,11 @@ export interface ContributionsOptions {
   rateLimit?: Partial<RateLimit>;
   /** Hive API node(s) for account lookups. Default https://api.hive.blog. */
   hiveApi?: string | string[];
+  /**
+   * The client's address behind a request, for rate limits and same-address pairs. Default the
+   * socket's; the signal server passes its own, which believes its trusted proxy header.
+   */
+  clientAddress?: (req: IncomingMessage) => string | undefined;
   now?: () => number;
   onError?: (error: unknown, where: string) => void;
 }
@@ -46,6 +51,7 @@ export async function createContributions(options: ContributionsOptions = {}): P
     limiter: new RateLimiter({ perMinute: 120, burst: 60, ...options.rateLimit }, now),
     linker: new HiveLinker(database.db, options.hiveApi ?? DEFAULT_HIVE_API, now),
     policy,
+    clientAddress: options.clientAddress ?? ((req) => req.socket.remoteAddress),
     now,
     onError: options.onError ?? ((error, where) => console.error(`contributions: ${where} failed:`, error)),
   });

@@ -4,6 +4,7 @@
  * command line before the server's own (strict) flag parser sees them.
  */
 import { parseArgs } from 'node:util';
+import { clientAddress } from '../admission.js';
 import type { SignalServer } from '../server.js';
 import { createContributions, type Contributions, type ContributionsOptions } from './index.js';
 import { DEFAULT_SQLITE_PATH } from './database.js';
@@ -11,6 +12,7 @@ import { DEFAULT_SQLITE_PATH } from './database.js';
 export async function attachContributions(server: SignalServer, options: Omit<ContributionsOptions, 'directory'> = {}): Promise<Contributions> {
   const contributions = await createContributions({
     onError: (error, where) => server.logger.error({ err: error, where }, 'contributions request failed'),
+    clientAddress: (req) => clientAddress(req, server.options),
     ...options,
     directory: server.sessions,
   });
