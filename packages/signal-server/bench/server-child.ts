@@ -19,7 +19,8 @@ export interface Sample {
   at: number;
 }
 
-export type ToChild = { type: 'sample'; id: number } | { type: 'close' };
+/** `collectGarbage`: for memory samples only; inside the measured window it would pause the server. */
+export type ToChild = { type: 'sample'; id: number; collectGarbage: boolean } | { type: 'close' };
 export type FromChild =
   | { type: 'ready'; url: string; version: string }
   | { type: 'sample'; id: number; sample: Sample; counters: Record<string, number> }
@@ -37,10 +38,12 @@ function send(message: FromChild): void {
 const gc = (globalThis as { gc?: () => void }).gc;
 let lastElu = performance.eventLoopUtilization();
 
-function sample(): Sample {
-  // Two passes: the first can leave weak/finalised objects for the second.
-  gc?.();
-  gc?.();
+function sample(collectGarbage: boolean): Sample {
+  if (collectGarbage) {
+    // Two passes: the first can leave weak/finalised objects for the second.
+    gc?.();
+    gc?.();
+  }
   const memory = process.memoryUsage();
   const cpu = process.cpuUsage();
   const elu = performance.eventLoopUtilization(lastElu);
@@ -153,7 +156,7 @@ async function main(): Promise<void> {
   const running = kind === 'spk' ? await startSpk() : await startBittorrentTracker();
   process.on('message', (message: ToChild) => {
     if (message.type === 'sample') {
-      send({ type: 'sample', id: message.id, sample: sample(), counters: running.counters() });
+      send({ type: 'sample', id: message.id, sample: sample(message.collectGarbage), counters: running.counters() });
     } else if (message.type === 'close') {
       const forced = setTimeout(() => process.exit(0), 5000);
       running.close().finally(() => {

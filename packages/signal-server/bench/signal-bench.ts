@@ -128,9 +128,9 @@ function exited(child: ChildProcess, ms: number): Promise<void> {
 }
 
 let sampleId = 0;
-async function sampleServer(server: ChildProcess, what: string): Promise<{ sample: Sample; counters: Record<string, number> }> {
+async function sampleServer(server: ChildProcess, what: string, collectGarbage = true): Promise<{ sample: Sample; counters: Record<string, number> }> {
   const id = ++sampleId;
-  server.send({ type: 'sample', id } satisfies ToChild);
+  server.send({ type: 'sample', id, collectGarbage } satisfies ToChild);
   const reply = await waitFor<FromChild, 'sample'>(server, 'sample', 15_000, `server sample (${what})`, (m) => m.id === id);
   return { sample: reply.sample, counters: reply.counters };
 }
@@ -270,7 +270,7 @@ async function runOne(kind: ServerKind, cli: Cli, round: number): Promise<Server
 
 /** CPU and event-loop sample without GC, so the measured window is not disturbed. */
 async function sampleServerCpu(server: ChildProcess): Promise<Sample & { cpuUs: number }> {
-  const { sample } = await sampleServer(server, 'cpu');
+  const { sample } = await sampleServer(server, 'cpu', false);
   return { ...sample, cpuUs: sample.cpuUserUs + sample.cpuSystemUs };
 }
 
