@@ -5,9 +5,13 @@
  *
  * A client is named by an optional path prefix, `/client/<clientId>/ipfs/<cid>/…`, so each
  * viewer of a benchmark can use its own "gateway" while all of them share one P2P swarm.
+ *
+ * `/media/<cid>/…` serves the same files under a CDN's own layout (a path that names no CID to
+ * a player), and a playlist asked for with `?token=…` lists its URIs with that token, as signed
+ * CDN URLs do: every viewer then fetches different URLs for the same segments.
  */
 import { createReadStream, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -148,6 +152,15 @@ class ThrottledCounter extends Transform {
   }
 }
 
+/** Every URI line of a playlist with `token` added to its query, as a signing CDN writes them. */
+export function signPlaylist(text: string, token: string): string {
+  const query = `token=${encodeURIComponent(token)}`;
+  return text
+    .split('\n')
+    .map((line) => (line.trim() === '' || line.startsWith('#') ? line : `${line}${line.includes('?') ? '&' : '?'}${query}`))
+    .join('\n');
+}
+
 function isInside(root: string, path: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
@@ -244,6 +257,18 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
     }
   }
 
+  async function sendSignedPlaylist(res: ServerResponse, path: string, token: string): Promise<void> {
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      fail(res, 404, 'Not found');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': CONTENT_TYPES['.m3u8'] as string, 'Cache-Control': 'no-store' });
+    res.end(signPlaylist(text, token));
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     res.setHeader('Access-Control-Allow-Origin', '*');
     res.setHeader('Access-Control-Expose-Headers', 'Content-Length, Content-Range, Accept-Ranges');
@@ -261,8 +286,11 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
       return;
     }
     let pathname: string;
+    let token: string | null;
     try {
-      pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://cdn.local').pathname);
+      const requestUrl = new URL(req.url ?? '/', 'http://cdn.local');
+      pathname = decodeURIComponent(requestUrl.pathname);
+      token = requestUrl.searchParams.get('token');
     } catch {
       fail(res, 400, 'Bad request path');
       return;
@@ -275,7 +303,7 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
 
     let clientId = ANONYMOUS;
     let mediaPath = pathname;
-    const tagged = /^\/client\/([^/]+)(\/ipfs\/.*)$/.exec(pathname);
+    const tagged = /^\/client\/([^/]+)(\/(?:ipfs|media)\/.*)$/.exec(pathname);
     if (tagged) {
       if (!CLIENT_ID.test(tagged[1] ?? '')) {
         fail(res, 400, 'Client id must be 1-64 characters of A-Z a-z 0-9 _ -');
@@ -284,13 +312,15 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
       clientId = tagged[1] as string;
       mediaPath = tagged[2] as string;
     }
-    if (mediaPath.startsWith('/ipfs/')) {
-      const file = normalize(join(ipfsRoot, mediaPath.slice('/ipfs/'.length)));
+    const layout = /^\/(?:ipfs|media)\//.exec(mediaPath)?.[0];
+    if (layout !== undefined) {
+      const file = normalize(join(ipfsRoot, mediaPath.slice(layout.length)));
       if (!isInside(ipfsRoot, file)) {
         fail(res, 403, 'Forbidden');
         return;
       }
-      await sendFile(req, res, file, { clientId });
+      if (token !== null && extname(file) === '.m3u8') await sendSignedPlaylist(res, file, token);
+      else await sendFile(req, res, file, { clientId });
       return;
     }
     for (const { prefix, dir } of staticDirs) {

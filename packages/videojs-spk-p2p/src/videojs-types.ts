@@ -61,6 +61,8 @@ export interface PlayerLike {
   buffered(): TimeRangesLike;
   paused(): boolean;
   currentSrc(): string;
+  /** The source object as given to `src()`; sites may add `videoCid` to it. */
+  currentSource(): { src?: string; type?: string; videoCid?: unknown };
   addChild(name: string, options?: unknown): ComponentLike | undefined;
   removeChild(component: ComponentLike): void;
   options_: Record<string, unknown>;

@@ -1,0 +1,469 @@
+import videojs from 'video.js';
+import type { Core, CoreConfig, PeerDetails, SegmentErrorDetails } from 'p2p-media-loader-core';
+import { defaultIntegrityUrl, IntegrityMap } from './integrity.js';
+import { iceServersOf, type ResolvedOptions } from './options.js';
+import { SegmentLoader, type CdnFallbackReason, type LoadedSegment } from './segment-loader.js';
+import { SegmentMap, type MappedSegment } from './segment-map.js';
+import { LimitedSegmentStorage } from './segment-storage.js';
+import { StatsCollector, type SegmentSource, type SpkP2pMode, type SpkP2pStats } from './stats.js';
+import { peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
+import { TrackerWatch } from './tracker-watch.js';
+import type { UploadLimiter } from './upload-limiter.js';
+import { ContributionReporter, contributionEndpointFor } from './contributions/index.js';
+import type { PlayerLike, VhsHandle } from './videojs-types.js';
+
+/** Data of the `segmentloaded` event. */
+export interface SegmentLoadedEvent {
+  source: SegmentSource;
+  bytes: number;
+  url: string;
+  peerId?: string;
+  durationMs: number;
+}
+
+/** Data of the `cdnfallback` event: the plugin is fetching a segment the player waits on from the CDN. */
+export interface CdnFallbackEvent {
+  url: string;
+  reason: CdnFallbackReason;
+}
+
+/** Why P2P is off for a source (`modechange` data `reason`). */
+export type CdnOnlyReason = 'no-video-cid' | 'engine-error' | 'bad-source-url';
+
+/*
+ * Scheduling (defaults in options.ts `tuning`, seconds of media scaled by playback rate):
+ * segments inside the high-demand window come from the CDN. Alone in the swarm there is nobody
+ * to wait for, so the window is as deep as a normal player's buffer; with peers only the next
+ * few seconds are urgent enough to force the CDN, peers prefetch far ahead, and random CDN
+ * downloads of segments nobody has yet seed the swarm. Peers are usually found within a second
+ * or two; until then the narrow window is kept, so a joining viewer does not fetch from the CDN
+ * what its peers are about to offer.
+ */
+/** With a slow CDN (IPFS gateways can take seconds) the urgent window grows up to this. */
+const HIGH_DEMAND_WINDOW_MAX_S = 15;
+/**
+ * Times the core retries a peer download of a segment before dropping that peer for it (core
+ * default 3). Each retry of a silent peer waits a full cdnFallbackDelay, so with 3 a departed
+ * peer delayed the CDN fallback by ~3 s in the swarm benchmark; with 1 it was ~0.6 s.
+ */
+const P2P_ERROR_RETRIES = 1;
+/**
+ * ms the core holds HTTP after it joins the swarm, so peers found meanwhile can serve the first
+ * segments it is asked for (core default 0). The core joins while VHS fetches the first segment
+ * itself, so this only delays prefetching, never the first frame; without it every joiner took
+ * segment 1 from the CDN.
+ */
+const HTTP_INITIAL_TIMEOUT_MS = 800;
+
+/** What a session needs from the plugin that owns it. */
+export interface SessionHost {
+  readonly player: PlayerLike;
+  readonly options: Readonly<ResolvedOptions>;
+  /** This page's secret for the signal server. */
+  readonly secret: string;
+  readonly limiter: UploadLimiter;
+  trigger(event: string, data?: object): void;
+  /** P2P cannot work for this source: the plugin switches to `cdn-only` and says why. */
+  fallBackToCdn(reason: CdnOnlyReason, message: string): void;
+}
+
+/**
+ * Everything that belongs to one source of one player: its swarm (the P2P engine, joined early),
+ * the map from VHS's segment requests to the engine's segments, integrity, scheduling tuning,
+ * statistics and contribution reporting. A new `src()` ends the session and starts another, so
+ * nothing of one video leaks into the next.
+ */
+export class SourceSession {
+  readonly stats = new StatsCollector();
+  private core: Core | undefined;
+  private segmentLoader: SegmentLoader | undefined;
+  private segmentMap: SegmentMap | undefined;
+  private storage: LimitedSegmentStorage | undefined;
+  private integrity: Promise<IntegrityMap | null> = Promise.resolve(null);
+  private readonly mismatchedUrls = new Set<string>();
+  private firstSegmentDone = false;
+  /** VHS's latest segment request before the first arrived: it names the rendition whose swarm to join early. */
+  private firstRequest: { uri: string; range: string | undefined } | undefined;
+  /** The segment the early join asked the core for, until that ask is withdrawn. */
+  private earlyJoinSegmentId: string | undefined;
+  private joinedEarly = false;
+  private coreStarted = false;
+  private graceTimer: ReturnType<typeof setTimeout> | undefined;
+  private activeBitrate = 0;
+  private highDemandWindow = 0;
+  private ended = false;
+  private reporter: ContributionReporter | undefined;
+  private trackerWatch: TrackerWatch | undefined;
+
+  constructor(
+    private readonly host: SessionHost,
+    readonly vhs: VhsHandle,
+    /** Absolute master playlist URL. */
+    readonly masterUrl: string,
+    /**
+     * The video's CID: the swarm id and the signal server room. Without one there is no swarm:
+     * the session only counts what VHS fetches itself.
+     */
+    readonly videoCid: string | undefined,
+  ) {
+    // Now, not with the engine: the first segment's CDN bytes may arrive before the engine has loaded.
+    if (videoCid !== undefined) this.startReporter(videoCid);
+  }
+
+  get contributions(): ContributionReporter | undefined {
+    return this.reporter;
+  }
+
+  snapshot(mode: SpkP2pMode): SpkP2pStats {
+    return this.stats.snapshot(mode);
+  }
+
+  /** Peers that were turned away forgot what we hold: tell them again. */
+  announceAll(): void {
+    this.storage?.announceAll();
+  }
+
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
+    this.graceTimer = undefined;
+    this.trackerWatch?.dispose();
+    const core = this.core;
+    if (core) {
+      this.segmentLoader?.detach();
+      core.removeEventListener('onPeerConnect', this.onPeerConnect);
+      core.removeEventListener('onPeerClose', this.onPeerClose);
+      core.removeEventListener('onSegmentError', this.onCoreSegmentError);
+      core.removeEventListener('onChunkUploaded', this.onChunkUploaded);
+      core.removeEventListener('onChunkDownloaded', this.onChunkDownloaded);
+      core.removeEventListener('onTrackerError', this.onTrackerError);
+      core.removeEventListener('onTrackerWarning', this.onTrackerError);
+      core.destroy();
+    }
+    this.segmentMap?.clear();
+    this.core = undefined;
+    this.segmentLoader = undefined;
+    this.segmentMap = undefined;
+    this.storage = undefined;
+    this.stats.clearPeers();
+    this.reporter?.dispose();
+  }
+
+  /**
+   * A media segment request from VHS. The first one starts the engine (its chunk loads only now,
+   * so it never competes with the playlists) and is left to VHS: start-up never waits for peers.
+   * Later ones are answered by the engine when it knows the segment.
+   */
+  mapForEngine(uri: string, range: string | undefined): { mapped: MappedSegment; loader: SegmentLoader } | undefined {
+    if (this.ended || this.videoCid === undefined) return undefined;
+    if (!this.firstSegmentDone && uri) {
+      this.firstRequest = { uri, range };
+      if (this.coreStarted) this.joinSwarmEarly();
+      else {
+        this.coreStarted = true;
+        void this.startCore();
+      }
+    }
+    if (!this.firstSegmentDone || !this.core || !this.segmentLoader) return undefined;
+    const mapped = this.mapRequest(uri, range);
+    if (!mapped) return undefined;
+    if (mapped.segment.runtimeId === this.earlyJoinSegmentId) this.earlyJoinSegmentId = undefined;
+    this.updateActiveBitrate(mapped);
+    return { mapped, loader: this.segmentLoader };
+  }
+
+  /** A segment the engine delivered to VHS. */
+  recordEngineSegment(loaded: LoadedSegment, url: string): void {
+    if (loaded.fallback) this.stats.cdnFallbacks += 1;
+    this.recordSegment(loaded.source, loaded.data.byteLength, url, loaded.durationMs, loaded.peerId);
+  }
+
+  /** A segment VHS fetched over its own XHR (the first one, and any the engine did not know). */
+  recordCdnSegment(bytes: number, url: string, durationMs: number): void {
+    this.firstSegmentDone = true;
+    this.recordSegment('cdn', bytes, url, durationMs, undefined);
+  }
+
+  updatePlayback(): void {
+    const core = this.core;
+    if (!core) return;
+    const player = this.host.player;
+    core.updatePlayback(player.currentTime(), player.playbackRate() || 1);
+  }
+
+  private async startCore(): Promise<void> {
+    const { options } = this.host;
+    const videoCid = this.videoCid;
+    if (videoCid === undefined) return;
+    const integrityUrl = options.integrityUrl === false ? undefined : (options.integrityUrl ?? defaultIntegrityUrl(this.masterUrl));
+    this.integrity = integrityUrl ? IntegrityMap.load(integrityUrl) : Promise.resolve(null);
+    let module: typeof import('p2p-media-loader-core');
+    try {
+      // Loaded on demand so the first segment (always from the CDN) never waits for it.
+      module = await import('p2p-media-loader-core');
+    } catch (error) {
+      if (!this.ended) this.host.fallBackToCdn('engine-error', `could not load the P2P engine (${String(error)}): playing from the CDN only`);
+      return;
+    }
+    if (this.ended) return;
+
+    this.storage = LimitedSegmentStorage.fromMiB(
+      options.storageLimitMiB,
+      this.host.limiter,
+      () => {
+        this.stats.uploadsRefused += 1;
+      },
+      // Peers running our defaults give up after cdnFallbackDelay without bytes.
+      Math.round(options.cdnFallbackDelay * 0.6),
+    );
+    const storage = this.storage;
+    const config: CoreConfig = {
+      announceTrackers: options.trackerUrls.map((url) => trackerUrlFor(url, videoCid, this.host.secret)),
+      rtcConfig: { iceServers: iceServersOf(options) },
+      simultaneousP2PDownloads: options.maxPeers,
+      p2pNotReceivingBytesTimeoutMs: options.cdnFallbackDelay,
+      // One retry, not the core's three: each retry of a silent peer costs another
+      // cdnFallbackDelay, so three made a dead peer cost ~3 s before the CDN took over.
+      p2pErrorRetries: P2P_ERROR_RETRIES,
+      // The first segments the engine sees wait this long for peers before HTTP: the tracker
+      // has only just started, and without the wait every joiner took segment 1 from the CDN.
+      httpDownloadInitialTimeoutMs: HTTP_INITIAL_TIMEOUT_MS,
+      highDemandTimeWindow: options.tuning.highDemandWindow,
+      p2pDownloadTimeWindow: options.tuning.p2pWindow,
+      httpDownloadTimeWindow: options.tuning.httpWindow,
+      segmentMemoryStorageLimit: options.storageLimitMiB,
+      customSegmentStorageFactory: () => storage,
+      validateP2PSegment: this.validateP2PSegment,
+      swarmId: videoCid,
+    };
+    const core = new module.Core(config);
+    // Without its query: viewers with signed, per-viewer URLs still name the same playlist.
+    core.setManifestResponseUrl(this.masterUrl);
+    core.addEventListener('onPeerConnect', this.onPeerConnect);
+    core.addEventListener('onPeerClose', this.onPeerClose);
+    core.addEventListener('onSegmentError', this.onCoreSegmentError);
+    core.addEventListener('onChunkUploaded', this.onChunkUploaded);
+    core.addEventListener('onChunkDownloaded', this.onChunkDownloaded);
+    // A refused or broken WebSocket reaches the engine as a tracker warning.
+    core.addEventListener('onTrackerError', this.onTrackerError);
+    core.addEventListener('onTrackerWarning', this.onTrackerError);
+    this.core = core;
+    this.trackerWatch = new TrackerWatch({
+      trackerUrls: options.trackerUrls,
+      peerCount: () => this.stats.peerCount(),
+      bufferAheadSeconds: () => this.bufferAheadSeconds(),
+      rejoin: () => this.rejoinSwarm(),
+    });
+    this.segmentMap = new SegmentMap(core, module.generateStreamShortId);
+    this.segmentLoader = new SegmentLoader(core, {
+      cdnFallbackDelay: options.cdnFallbackDelay,
+      segmentTimeout: options.segmentTimeout,
+      bufferAheadSeconds: () => this.bufferAheadSeconds(),
+      onFallback: (segment, reason) => {
+        const event: CdnFallbackEvent = { url: segment.url, reason };
+        this.host.trigger('cdnfallback', event);
+      },
+    });
+    this.updatePlayback();
+    this.joinSwarmEarly();
+    this.graceTimer = setTimeout(() => {
+      this.graceTimer = undefined;
+      this.tuneHighDemandWindow();
+    }, options.tuning.discoveryGraceMs);
+    this.host.trigger('coreready');
+  }
+
+  /**
+   * The core joins a swarm (connects to the tracker) only when asked for a segment, and VHS's
+   * first segment never goes through it: left alone, peer discovery began only after that
+   * segment had arrived from the CDN. So once VHS asks for its first segment, which names the
+   * rendition, the core is asked for the segment after it and the ask is withdrawn at once. The
+   * core's initial HTTP hold means nothing is downloaded meanwhile; it only starts announcing.
+   * Asking for the first segment itself would make the core fetch it over HTTP as well.
+   */
+  private joinSwarmEarly(): void {
+    const core = this.core;
+    const request = this.firstRequest;
+    if (this.joinedEarly || !core || !request) return;
+    const first = this.mapRequest(request.uri, request.range);
+    const next = first && this.segmentMap?.following(first);
+    // Starting at the last segment there is nothing to ask for: the swarm is joined later.
+    if (!next) return;
+    this.joinedEarly = true;
+    const { runtimeId } = next.segment;
+    this.earlyJoinSegmentId = runtimeId;
+    const withdraw = () => {
+      // VHS may have asked for this segment itself meanwhile: that request must stand.
+      if (this.earlyJoinSegmentId !== runtimeId || this.core !== core) return;
+      this.earlyJoinSegmentId = undefined;
+      core.abortSegmentLoading(runtimeId);
+    };
+    core.loadSegment(runtimeId, { onSuccess: () => undefined, onError: () => undefined }).then(withdraw, (error: unknown) => {
+      this.earlyJoinSegmentId = undefined;
+      videojs.log.warn('videojs-spk-p2p: could not join the swarm early; it is joined at the next segment', error);
+    });
+  }
+
+  /**
+   * The tracker client of the engine retries a lost signal server only after 10 s to 5 min; a
+   * swarm with nobody connected, or with a safe buffer, is rejoined as soon as the server
+   * answers again. Switching P2P off and on rebuilds the engine's stream loader and tracker
+   * client, keeping its segment storage.
+   */
+  private rejoinSwarm(): void {
+    const core = this.core;
+    if (!core || this.ended) return;
+    core.applyDynamicConfig({ isP2PDisabled: true });
+    core.applyDynamicConfig({ isP2PDisabled: false });
+    this.stats.clearPeers();
+    // The rebuilt stream loader announces at VHS's next segment request.
+    this.host.trigger('swarmrejoin', { cid: this.videoCid });
+  }
+
+  private mapRequest(uri: string, range: string | undefined): MappedSegment | undefined {
+    const map = this.segmentMap;
+    if (!map) return undefined;
+    let mapped = map.find(uri, range);
+    if (!mapped) {
+      map.sync(this.vhs.playlists?.main);
+      mapped = map.find(uri, range);
+    }
+    return mapped;
+  }
+
+  private updateActiveBitrate(mapped: MappedSegment): void {
+    const media = this.vhs.playlists?.media?.();
+    const bitrate = media?.attributes?.BANDWIDTH;
+    if (bitrate && bitrate !== this.activeBitrate && (media.resolvedUri ?? media.id) === mapped.streamRuntimeId) {
+      this.activeBitrate = bitrate;
+      this.core?.setActiveLevelBitrate(bitrate);
+    }
+  }
+
+  private recordSegment(source: SegmentSource, bytes: number, url: string, durationMs: number, peerId: string | undefined): void {
+    this.stats.recordSegment(source, bytes, durationMs);
+    if (source === 'cdn') {
+      this.tuneHighDemandWindow();
+      this.reporter?.recordCdn(bytes);
+    }
+    this.reporter?.recordSegmentReceived();
+    const event: SegmentLoadedEvent = { source, bytes, url, durationMs: Math.round(durationMs) };
+    if (peerId !== undefined) event.peerId = peerId;
+    this.host.trigger('segmentloaded', event);
+  }
+
+  bufferAheadSeconds(): number {
+    const player = this.host.player;
+    const position = player.currentTime();
+    const buffered = player.buffered();
+    for (let i = 0; i < buffered.length; i++) {
+      if (buffered.start(i) <= position + 0.1 && buffered.end(i) > position) {
+        return (buffered.end(i) - position) / (player.playbackRate() || 1);
+      }
+    }
+    return 0;
+  }
+
+  private readonly validateP2PSegment = async (
+    url: string,
+    byteRange: { start: number; end: number } | undefined,
+    data: ArrayBuffer,
+  ): Promise<boolean> => {
+    const map = await this.integrity;
+    if (!map) return true;
+    const verdict = await map.verify(url, byteRange, data);
+    if (verdict === 'mismatch') {
+      this.stats.integrityFailures += 1;
+      this.mismatchedUrls.add(url);
+    }
+    return verdict === 'ok';
+  };
+
+  /** The core drops a peer whose segment failed validation; here it is also reported. */
+  private readonly onCoreSegmentError = ({ error, peerId, segment }: SegmentErrorDetails) => {
+    // A failed peer download of a segment the player is already waiting on goes to the CDN
+    // now; the core itself would retry it over HTTP only once the segment became urgent.
+    if (peerId) this.segmentLoader?.failFast(segment.runtimeId);
+    if (error.type !== 'p2p-segment-validation-failed' || !peerId || !this.mismatchedUrls.delete(segment.url)) return;
+    this.host.trigger('integrityfailure', { peerId, url: segment.url });
+    void this.reportPeer(peerId, 'integrity');
+  };
+
+  private async reportPeer(peerId: string, reason: string): Promise<void> {
+    const body = JSON.stringify({ cid: this.videoCid, session: this.host.secret, peerId: peerIdToHex(peerId), reason });
+    for (const trackerUrl of this.host.options.trackerUrls) {
+      const url = reportUrlFor(trackerUrl);
+      let status = 0;
+      try {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body,
+          keepalive: true,
+          credentials: 'omit',
+        });
+        status = response.status;
+      } catch {
+        status = 0;
+      }
+      if (!this.ended) this.host.trigger('peerreport', { peerId, reason, url, status });
+    }
+  }
+
+  private readonly onPeerConnect = ({ peerId, streamType }: PeerDetails) => {
+    this.stats.peerConnected(peerId);
+    this.tuneHighDemandWindow();
+    this.host.trigger('peerconnect', { peerId, streamType });
+  };
+
+  private readonly onPeerClose = ({ peerId, streamType }: PeerDetails) => {
+    this.stats.peerClosed(peerId);
+    this.tuneHighDemandWindow();
+    this.host.trigger('peerclose', { peerId, streamType });
+  };
+
+  private readonly onTrackerError = () => {
+    this.trackerWatch?.trackerFailed();
+  };
+
+  private tuneHighDemandWindow(): void {
+    if (this.graceTimer !== undefined || !this.core) return;
+    const { highDemandWindow, highDemandWindowAlone } = this.host.options.tuning;
+    let window = highDemandWindowAlone;
+    if (this.stats.peerCount() > 0) {
+      // Room for two slow CDN fetches plus a few seconds, never less than the base window.
+      const cdnP95Ms = this.stats.snapshot('p2p').latency.cdn.p95 ?? 0;
+      const wanted = Math.ceil(3 + (2 * cdnP95Ms) / 1000);
+      window = Math.max(highDemandWindow, Math.min(HIGH_DEMAND_WINDOW_MAX_S, wanted));
+    }
+    if (window !== this.highDemandWindow) {
+      this.highDemandWindow = window;
+      this.core.applyDynamicConfig({ highDemandTimeWindow: window });
+    }
+  }
+
+  private readonly onChunkUploaded = (bytes: number, peerId: string) => {
+    this.reporter?.recordUpload(peerId, bytes);
+    this.stats.recordUpload(bytes);
+  };
+
+  /** What this viewer received from each peer is what confirms that peer's upload claims. */
+  private readonly onChunkDownloaded = (bytes: number, source: 'http' | 'p2p', peerId?: string) => {
+    if (source === 'p2p' && peerId !== undefined) this.reporter?.recordDownload(peerId, bytes);
+  };
+
+  /** One reporter per video: reports name the video they were earned on. */
+  private startReporter(videoCid: string): void {
+    const option = this.host.options.contributions;
+    const trackerUrl = this.host.options.trackerUrls[0];
+    if (option === false || trackerUrl === undefined) return;
+    const settings = option === true ? {} : option;
+    this.reporter = new ContributionReporter({
+      endpoint: settings.endpoint ?? contributionEndpointFor(trackerUrl),
+      session: this.host.secret,
+      videoCid,
+      ...(settings.intervalMs !== undefined ? { intervalMs: settings.intervalMs } : {}),
+    });
+  }
+}

@@ -1,0 +1,53 @@
+import type { SourceSession } from './source-session.js';
+import { SegmentXhr } from './segment-xhr.js';
+import type { VhsHandle, VhsRequest, VhsRequestOptions, VhsResponse } from './videojs-types.js';
+
+/**
+ * VHS times a segment request out after 1.5 target durations and then drops to the lowest
+ * rendition. A stand-in request may rightly wait longer (the core holds far-ahead segments until
+ * peers have them), and the loader's watchdog already guarantees delivery before the buffer runs
+ * dry, so VHS's own timeout is only kept as a last resort.
+ */
+const STAND_IN_TIMEOUT_MS = 60_000;
+
+/**
+ * VHS's request hooks for one source: media segment requests the session's engine can answer get
+ * a stand-in XHR (VHS keeps its own timeout, ABR and append logic), everything else goes out as
+ * VHS made it; responses VHS fetched itself are counted.
+ */
+export class VhsInterception {
+  constructor(
+    private readonly vhs: VhsHandle,
+    private readonly session: SourceSession,
+  ) {
+    vhs.xhr.onRequest(this.onRequest);
+    vhs.xhr.onResponse(this.onResponse);
+  }
+
+  detach(): void {
+    this.vhs.xhr.offRequest(this.onRequest);
+    this.vhs.xhr.offResponse(this.onResponse);
+  }
+
+  private readonly onRequest = (options: VhsRequestOptions): VhsRequestOptions => {
+    if (options.requestType !== 'segment') return options;
+    const routed = this.session.mapForEngine(options.uri, options.headers?.Range);
+    if (!routed) return options;
+    const { mapped, loader } = routed;
+    options.timeout = Math.max(Number(options.timeout) || 0, STAND_IN_TIMEOUT_MS);
+    options.xhr = new SegmentXhr(async (signal) => {
+      const loaded = await loader.load(mapped.segment, signal);
+      this.session.recordEngineSegment(loaded, mapped.segment.url);
+      return loaded;
+    });
+    return options;
+  };
+
+  private readonly onResponse = (request: VhsRequest, error: unknown, response: VhsResponse) => {
+    if (request.requestType !== 'segment' || request instanceof SegmentXhr) return;
+    const body = response?.body;
+    if (error || !(body instanceof ArrayBuffer) || body.byteLength === 0) return;
+    const durationMs = request.requestTime ? Date.now() - request.requestTime : 0;
+    this.session.recordCdnSegment(body.byteLength, request.uri ?? '', durationMs);
+  };
+}
