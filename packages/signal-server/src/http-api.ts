@@ -20,6 +20,7 @@ export interface ApiDeps {
 }
 
 const MAX_REPORT_BYTES = 4096;
+const MAX_PRESENCE_BYTES = 512;
 
 export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
   const validRoom = (cid: string) => isRoomName(cid, deps.options.allowAnyRoomName);
@@ -42,6 +43,22 @@ export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
     const cid = params.videoCid ?? '';
     if (!validRoom(cid)) return sendJson(res, 400, { error: 'videoCid is not a valid IPFS CID' });
     sendJson(res, 200, deps.room(cid));
+  });
+
+  // A viewer asks whether its own signal connection is still known here: after a server restart
+  // it is not, and the viewer rejoins at once instead of waiting for its tracker client's
+  // 10 s – 5 min reconnect. POST keeps the session secret out of access logs.
+  router.route('POST', '/api/p2p/presence', async (req, res) => {
+    try {
+      const { value: body } = await readJsonBody(req, MAX_PRESENCE_BYTES);
+      const { cid, session } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+      if (typeof cid !== 'string' || !validRoom(cid)) throw new HttpError(400, '`cid` must be the video CID');
+      if (typeof session !== 'string' || !SESSION_PATTERN.test(session)) throw new HttpError(400, '`session` must be your 16-128 character session secret');
+      sendJson(res, 200, { connected: deps.sessions.isConnected(session, cid) });
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      sendJson(res, error.status, { error: error.message });
+    }
   });
 
   router.route('POST', '/api/p2p/reports', async (req, res) => {

@@ -76,6 +76,23 @@ describe('HTTP API', async () => {
     for (const line of text.trim().split('\n')) assert.match(line, /^(# (HELP|TYPE) \S+ .+|[a-z_]+(\{[a-z]+="[^"]*"\})? -?[0-9.e+]+)$/);
   });
 
+  it('POST /api/p2p/presence tells a viewer whether its own connection is known in the room', async () => {
+    const secret = session();
+    const ask = async (body: unknown) => {
+      const response = await get('/api/p2p/presence', { method: 'POST', headers: { 'Content-Type': 'text/plain;charset=UTF-8' }, body: JSON.stringify(body) });
+      return { status: response.status, json: (await response.json()) as Json };
+    };
+    assert.deepEqual(await ask({ cid: CID, session: secret }), { status: 200, json: { connected: false } });
+    const viewer = await connect({ cid: CID, session: secret });
+    await waitFor(async () => (await ask({ cid: CID, session: secret })).json.connected === true, 5_000, 'the session to be connected');
+    assert.deepEqual((await ask({ cid: OTHER_CID, session: secret })).json, { connected: false }, 'in its own room only');
+    viewer.close();
+    await waitFor(async () => (await ask({ cid: CID, session: secret })).json.connected === false, 5_000, 'the session to be closed');
+    assert.equal((await ask({ cid: 'nope', session: secret })).status, 400);
+    assert.equal((await ask({ cid: CID, session: 'short' })).status, 400);
+    assert.equal((await ask([1, 2])).status, 400);
+  });
+
   it('answers unknown paths 404 and wrong methods 405, in JSON', async () => {
     assert.equal((await get('/nope')).status, 404);
     const wrong = await get('/api/p2p/stats', { method: 'POST' });

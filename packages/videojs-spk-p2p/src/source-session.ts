@@ -87,6 +87,8 @@ export class SourceSession {
   /** The segment the early join asked the core for, until that ask is withdrawn. */
   private earlyJoinSegmentId: string | undefined;
   private joinedEarly = false;
+  /** The latest segment VHS asked the engine for: what a rejoin announces with. */
+  private lastMapped: MappedSegment | undefined;
   private coreStarted = false;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private activeBitrate = 0;
@@ -169,6 +171,7 @@ export class SourceSession {
     const mapped = this.mapRequest(uri, range);
     if (!mapped) return undefined;
     if (mapped.segment.runtimeId === this.earlyJoinSegmentId) this.earlyJoinSegmentId = undefined;
+    this.lastMapped = mapped;
     this.updateActiveBitrate(mapped);
     return { mapped, loader: this.segmentLoader };
   }
@@ -251,6 +254,8 @@ export class SourceSession {
     this.core = core;
     this.trackerWatch = new TrackerWatch({
       trackerUrls: options.trackerUrls,
+      videoCid,
+      secret: this.host.secret,
       peerCount: () => this.stats.peerCount(),
       bufferAheadSeconds: () => this.bufferAheadSeconds(),
       rejoin: () => this.rejoinSwarm(),
@@ -291,7 +296,14 @@ export class SourceSession {
     // Starting at the last segment there is nothing to ask for: the swarm is joined later.
     if (!next) return;
     this.joinedEarly = true;
-    const { runtimeId } = next.segment;
+    this.askAndWithdraw(core, next.segment.runtimeId, 'could not join the swarm early; it is joined at the next segment');
+  }
+
+  /**
+   * Asks the core for a segment and withdraws the ask as soon as it is queued: the core then
+   * (re)joins that segment's swarm without downloading anything.
+   */
+  private askAndWithdraw(core: Core, runtimeId: string, failure: string): void {
     this.earlyJoinSegmentId = runtimeId;
     const withdraw = () => {
       // VHS may have asked for this segment itself meanwhile: that request must stand.
@@ -301,7 +313,7 @@ export class SourceSession {
     };
     core.loadSegment(runtimeId, { onSuccess: () => undefined, onError: () => undefined }).then(withdraw, (error: unknown) => {
       this.earlyJoinSegmentId = undefined;
-      videojs.log.warn('videojs-spk-p2p: could not join the swarm early; it is joined at the next segment', error);
+      videojs.log.warn(`videojs-spk-p2p: ${failure}`, error);
     });
   }
 
@@ -317,7 +329,9 @@ export class SourceSession {
     core.applyDynamicConfig({ isP2PDisabled: true });
     core.applyDynamicConfig({ isP2PDisabled: false });
     this.stats.clearPeers();
-    // The rebuilt stream loader announces at VHS's next segment request.
+    // The rebuilt stream loader announces when asked for a segment; a player that has buffered
+    // to the end asks for none, so the last segment VHS took is asked for (it is in storage).
+    if (this.lastMapped) this.askAndWithdraw(core, this.lastMapped.segment.runtimeId, 'could not rejoin the swarm; it is rejoined at the next segment');
     this.host.trigger('swarmrejoin', { cid: this.videoCid });
   }
 

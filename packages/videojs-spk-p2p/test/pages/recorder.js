@@ -1,7 +1,7 @@
 // Records what a player and its spkP2p plugin report, for tests to read back through
 // window.spkRecords[id]. A classic script, so pages load it the way sites load analytics.
 (function () {
-  const EVENTS = ['peerconnect', 'peerclose', 'segmentloaded', 'stats', 'modechange', 'integrityfailure', 'peerreport', 'coreready', 'optionserror', 'cdnfallback', 'sourcechange'];
+  const EVENTS = ['peerconnect', 'peerclose', 'segmentloaded', 'stats', 'modechange', 'integrityfailure', 'peerreport', 'coreready', 'optionserror', 'cdnfallback', 'sourcechange', 'swarmrejoin'];
   const records = (window.spkRecords = window.spkRecords || {});
   const warnings = (window.spkWarnings = window.spkWarnings || []);
   const warn = console.warn.bind(console);
@@ -56,7 +56,7 @@
       stalls: record.stalls,
       stats: plugin ? plugin.stats() : null,
       mode: plugin ? plugin.mode : null,
-      videoCid: plugin ? plugin.videoCid : null,
+      videoCid: (plugin && plugin.videoCid) || null,
       warnings: window.spkWarnings,
       playing: record.firstPlaying !== null,
     };
