@@ -31,11 +31,20 @@ export const chromiumArgs = [
   '--disable-backgrounding-occluded-windows',
 ];
 
-export function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+/** Keep background tabs' timers and renderers at full speed, unlike a real browser. */
+const NO_BACKGROUND_THROTTLING = new Set(['--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows']);
+
+/**
+ * `throttleBackground: true` gives a browser that throttles hidden tabs as people's browsers do,
+ * for tests of what a tab in the background goes through.
+ */
+export function launchChromium(options: LaunchOptions & { throttleBackground?: boolean } = {}): Promise<Browser> {
+  const { throttleBackground = false, ...launch } = options;
+  const base = throttleBackground ? chromiumArgs.filter((arg) => !NO_BACKGROUND_THROTTLING.has(arg)) : chromiumArgs;
   return chromium.launch({
     executablePath: chromiumPath(),
     headless: true,
-    ...options,
-    args: [...chromiumArgs, ...(options.args ?? [])],
+    ...launch,
+    args: [...base, ...(launch.args ?? [])],
   });
 }
