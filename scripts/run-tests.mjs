@@ -32,8 +32,8 @@ if (files.length === 0) {
 // One limit for every test and, in Node 20 where --test-timeout also bounds each file's
 // subtest, for every file: 5 minutes. The longest files take about a minute on an idle
 // 2-core machine; a loaded CI machine can be 2-3x slower, and a hang still ends the file
-// (its process is killed) while the other files run on.
-const TEST_TIMEOUT_MS = 300_000;
+// (its process is killed) while the other files run on. SPK_TEST_TIMEOUT_MS overrides it.
+const TEST_TIMEOUT_MS = Number(process.env.SPK_TEST_TIMEOUT_MS) || 300_000;
 
 // The contributions suites need PostgreSQL: without TEST_DATABASE_URL one throwaway server
 // serves the whole run (each suite creates its own database on it) and is removed at the end.
