@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, mkdtempSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
+import { startTestPostgres } from './test-postgres.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const testRoots = ['packages/signal-server/test', 'packages/videojs-spk-p2p/test', 'packages/spk-player-element/test', 'demo/test'];
@@ -28,15 +29,45 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// One limit for every test and, in Node 20 where --test-timeout also bounds each file's
+// subtest, for every file: 5 minutes. The longest files take about a minute on an idle
+// 2-core machine; a loaded CI machine can be 2-3x slower, and a hang still ends the file
+// (its process is killed) while the other files run on. SPK_TEST_TIMEOUT_MS overrides it.
+const TEST_TIMEOUT_MS = Number(process.env.SPK_TEST_TIMEOUT_MS) || 300_000;
+
+// The contributions suites need PostgreSQL: without TEST_DATABASE_URL one throwaway server
+// serves the whole run (each suite creates its own database on it) and is removed at the end.
+const env = { ...process.env };
+let postgres;
+if (!env.TEST_DATABASE_URL && files.some((file) => /contributions/.test(file))) {
+  try {
+    postgres = await startTestPostgres({ log: (line) => console.log(`# ${line}`) });
+  } catch (error) {
+    console.error(`Cannot start PostgreSQL for the contributions tests: ${error instanceof Error ? error.message : error}`);
+    console.log('\n0 passed, 1 failed');
+    process.exit(1);
+  }
+  env.TEST_DATABASE_URL = postgres.url;
+}
 const tapFile = join(mkdtempSync(join(tmpdir(), 'spk-tests-')), 'results.tap');
 const child = spawn(process.execPath, [
-  '--import', 'tsx', '--test',
+  '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`,
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
   ...files,
-], { cwd: root, stdio: 'inherit' });
+], { cwd: root, stdio: 'inherit', env });
 
-child.on('exit', (code, signal) => {
+// Ctrl-C reaches the test process too; the server is stopped and its cluster removed here.
+const stopPostgres = () => postgres?.stop();
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    child.kill(signal);
+    void Promise.resolve(stopPostgres()).finally(() => process.exit(130));
+  });
+}
+
+child.on('exit', async (code, signal) => {
+  await stopPostgres();
   let passed = 0;
   let failed = 0;
   try {

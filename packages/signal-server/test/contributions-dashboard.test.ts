@@ -53,7 +53,10 @@ describe('contribution dashboard page', () => {
   const postingKey = PrivateKey.fromSeed('dashboard test posting key');
 
   before(async () => {
-    [testDb, hive, browser] = await Promise.all([createTestDatabase('sqlite'), startHiveFixture(), launchChromium()]);
+    // One at a time, so after() can close whatever started when a later step fails.
+    hive = await startHiveFixture();
+    testDb = await createTestDatabase('sqlite');
+    browser = await launchChromium();
     hive.setAccounts([{ name: 'alice', postingKeys: [postingKey.createPublic().toString()] }]);
     server = createSignalServer({ logLevel: 'silent' });
     contributions = await attachContributions(server, { ...testDb.options, hiveApi: hive.url, credit: { sameAddressPairCapBytes: Infinity } });

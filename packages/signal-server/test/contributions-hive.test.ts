@@ -22,7 +22,10 @@ for (const dialect of DIALECTS) {
     const otherKey = PrivateKey.fromSeed(`someone else's key ${dialect}`);
 
     before(async () => {
-      [testDb, hive] = await Promise.all([createTestDatabase(dialect), startHiveFixture()]);
+      // One at a time: with Promise.all a failed database left the started fixture unassigned,
+      // so after() could not close it and its open server kept the file running forever.
+      hive = await startHiveFixture();
+      testDb = await createTestDatabase(dialect);
       hive.setAccounts([
         { name: 'alice', postingKeys: [otherKey.createPublic().toString(), postingKey.createPublic().toString()] },
         { name: 'bob', postingKeys: [otherKey.createPublic().toString()] },

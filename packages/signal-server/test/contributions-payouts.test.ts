@@ -106,7 +106,9 @@ for (const dialect of DIALECTS) {
     const policy = { sameAddressPairCapBytes: 0 };
 
     before(async () => {
-      [testDb, hive] = await Promise.all([createTestDatabase(dialect), startHiveFixture()]);
+      // One at a time, so after() can close whatever started when a later step fails.
+      hive = await startHiveFixture();
+      testDb = await createTestDatabase(dialect);
       handle = await openContributionsDb(testDb.options);
       const store = new ContributionStore(handle.db);
       const directory = new DirectoryTable();

@@ -1,8 +1,9 @@
 /**
  * Shared set-up of the contributions tests: a fresh SQLite file or a fresh PostgreSQL database
- * per suite. PostgreSQL is found through $TEST_DATABASE_URL (default
- * postgres://spk_test:spk_test@127.0.0.1:5432/spk_test, what .ci/run creates); when it cannot
- * be reached the suite fails, it never skips.
+ * per suite. PostgreSQL is found through $TEST_DATABASE_URL, which scripts/run-tests.mjs sets to
+ * a throwaway server it starts (scripts/test-postgres.mjs) unless it is already set; a file run
+ * on its own falls back to postgres://spk_test:spk_test@127.0.0.1:5432/spk_test. When it cannot
+ * be reached the suite fails within CONNECT_TIMEOUT_MS, it never skips.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,9 @@ export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type Dialect = (typeof DIALECTS)[number];
 
 export const DEFAULT_TEST_DATABASE_URL = 'postgres://spk_test:spk_test@127.0.0.1:5432/spk_test';
+
+/** A server that does not answer (a firewalled port, a stopped VM) fails the suite, not hangs it. */
+const CONNECT_TIMEOUT_MS = 15_000;
 
 export interface TestDatabase {
   dialect: Dialect;
@@ -37,13 +41,13 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
   }
   const adminUrl = process.env.TEST_DATABASE_URL ?? DEFAULT_TEST_DATABASE_URL;
   const name = `spk_contrib_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
+  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
   try {
     await admin.connect();
   } catch (error) {
     throw new Error(
       `PostgreSQL is required for these tests and is not reachable at ${adminUrl.replace(/:[^:@/]*@/, ':***@')} ` +
-        `(${error instanceof Error ? error.message : String(error)}). Start it (see .ci/run) or set TEST_DATABASE_URL.`,
+        `(${error instanceof Error ? error.message : String(error)}). Run the tests with node scripts/run-tests.mjs, which starts one, or set TEST_DATABASE_URL.`,
     );
   }
   try {
@@ -59,7 +63,7 @@ export async function createTestDatabase(dialect: Dialect): Promise<TestDatabase
     options: { databaseUrl },
     databaseUrl,
     drop: async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
+      const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
       await client.connect();
       try {
         await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
