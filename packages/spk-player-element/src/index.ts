@@ -6,7 +6,7 @@ import { SpkPlayer } from './spk-player.js';
 import { SpkEmbedSnippet } from './snippet-element.js';
 
 export { SpkPlayer, SpkEmbedSnippet };
-export type { SpkPlayerState, SpkSourceDetail, SpkErrorDetail } from './spk-player.js';
+export type { SpkPlayerState, SpkSourceDetail, SpkP2pUnavailableDetail, SpkErrorDetail } from './spk-player.js';
 export type { SpkP2pStats } from './videojs-types.js';
 export { SpkPlayerError, type SpkErrorCode } from './errors.js';
 export { DEFAULT_SIGNAL_URL, DEFAULT_GATEWAYS, DEFAULT_HIVE_API_NODES } from './defaults.js';

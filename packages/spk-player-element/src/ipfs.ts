@@ -78,3 +78,22 @@ export function gatewayUrl(gateway: string, location: IpfsPath): string {
   const suffix = location.path === '' ? '' : `/${location.path}`;
   return `${gateway}/ipfs/${location.cid}${suffix}`;
 }
+
+/**
+ * The root CID a gateway URL names: a path gateway's `/ipfs/<cid>/…` or a subdomain
+ * gateway's `<cid>.ipfs.<host>`; undefined for any other URL (a CDN path says nothing).
+ */
+export function cidFromUrl(href: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return undefined;
+  }
+  const [label, marker] = url.hostname.split('.');
+  if (marker === 'ipfs' && label !== undefined && isCid(label)) return label;
+  const segments = url.pathname.split('/');
+  const at = segments.indexOf('ipfs');
+  const cid = at >= 0 ? segments[at + 1] : undefined;
+  return cid !== undefined && isCid(cid) ? cid : undefined;
+}

@@ -5,7 +5,7 @@
 import { parseHttpUrl } from './attributes.js';
 import { SpkPlayerError } from './errors.js';
 import { fetchPostVideo, parsePostRef, DEFAULT_HIVE_API_NODES, type VideoLocation } from './hive.js';
-import { gatewayUrl, isCid, parseGatewayList, MANIFEST_PATH } from './ipfs.js';
+import { cidFromUrl, gatewayUrl, isCid, parseGatewayList, MANIFEST_PATH } from './ipfs.js';
 
 export interface SourceAttributes {
   src?: string | null | undefined;
@@ -80,10 +80,12 @@ export function checkSourceAttributes(attributes: SourceAttributes): void {
 export async function resolveSource(attributes: SourceAttributes, signal?: AbortSignal): Promise<ResolvedSource> {
   checkSourceAttributes(attributes);
   if (present(attributes.src)) {
+    const url = parseHttpUrl('src', attributes.src, attributes.baseUrl);
     return {
-      candidates: [parseHttpUrl('src', attributes.src, attributes.baseUrl)],
+      candidates: [url],
       posters: [undefined],
-      videoCid: undefined,
+      // The swarm is keyed by the root CID: an IPFS gateway URL names it, a CDN URL does not.
+      videoCid: cidFromUrl(url),
       title: undefined,
       durationSeconds: undefined,
     };

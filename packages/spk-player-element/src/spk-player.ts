@@ -36,6 +36,19 @@ export interface SpkErrorDetail {
   retriable: boolean;
 }
 
+/** Detail of `spk-p2p-unavailable` and value of `element.p2pUnavailable`: why this video plays without P2P. */
+export interface SpkP2pUnavailableDetail {
+  reason: 'no-video-cid' | 'plugin-unavailable' | 'plugin-error';
+  message: string;
+}
+
+/**
+ * Public properties that are plain accessors (not Lit reactive properties, which Lit itself
+ * carries over): a page may set them before the element's module has loaded, and that own
+ * property would otherwise hide the accessor for good.
+ */
+const PLAIN_PROPERTIES = ['p2pOptions', 'currentTime', 'volume'] as const;
+
 /** Attributes that decide what is played: a change starts over. */
 const SOURCE_PROPERTIES = ['src', 'cid', 'v', 'gateway', 'hiveApi', 'p2p', 'signal'] as const;
 
@@ -60,6 +73,7 @@ const playIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 4l
  * @fires spk-p2p-stats - CustomEvent<SpkP2pStats>, periodically while playing with P2P
  * @fires spk-source - CustomEvent<SpkSourceDetail> when a source (or a fallback gateway) is set
  * @fires spk-ready - the Video.js player exists and has its source
+ * @fires spk-p2p-unavailable - CustomEvent<SpkP2pUnavailableDetail> when P2P is on but cannot work for this video
  * @csspart frame, player, placeholder, poster, play-button, title, error, error-title, error-detail, retry
  * @csspart video, control-bar, big-play-button, title-bar - Video.js's own components
  * @cssprop --spk-accent, --spk-background, --spk-color, --spk-font-family, --spk-radius,
@@ -119,11 +133,11 @@ export class SpkPlayer extends LitElement {
   private declare failure: SpkPlayerError | undefined;
   private declare near: boolean;
 
-  /**
-   * Extra options for the `spkP2p` plugin (e.g. `{ stunServers: [] }`), merged over what the
-   * attributes give. Set before the player starts; changing it later needs `reload()`.
-   */
-  p2pOptions: Record<string, unknown> = {};
+  private p2pOptionsValue: Record<string, unknown> = {};
+  private p2pOff: SpkP2pUnavailableDetail | undefined;
+  private pendingVolume: number | undefined;
+  /** Set when connected before the first update: pre-upgrade properties are only restored then. */
+  private attachOnFirstUpdate = false;
 
   private player: VjsPlayer | undefined;
   private plugin: SpkP2pInstance | undefined;
@@ -160,6 +174,34 @@ export class SpkPlayer extends LitElement {
     this.signal = null;
     this.state = 'idle';
     this.near = false;
+    for (const name of PLAIN_PROPERTIES) {
+      if (!Object.prototype.hasOwnProperty.call(this, name)) continue;
+      const value: unknown = this[name];
+      delete this[name];
+      (this as Record<string, unknown>)[name] = value;
+    }
+  }
+
+  /**
+   * Extra options for the `spkP2p` plugin (e.g. `{ stunServers: [] }`), merged over what the
+   * attributes give. Set before the player starts; changing it later needs `reload()`.
+   */
+  get p2pOptions(): Record<string, unknown> {
+    return this.p2pOptionsValue;
+  }
+
+  set p2pOptions(options: Record<string, unknown>) {
+    // Pages are untyped: anything but a plain object would spread into nonsense plugin options.
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      console.warn('spk-player: p2pOptions must be an object of spkP2p plugin options; ignored', options);
+      return;
+    }
+    this.p2pOptionsValue = options;
+  }
+
+  /** Why P2P is off for the current video although `p2p` is on, or null. */
+  get p2pUnavailable(): SpkP2pUnavailableDetail | null {
+    return this.p2pOff ? { ...this.p2pOff } : null;
   }
 
   // ---- media-element-like API -------------------------------------------------------------
@@ -189,11 +231,14 @@ export class SpkPlayer extends LitElement {
   }
 
   get volume(): number {
-    return this.player ? this.player.volume() : 1;
+    return this.player ? this.player.volume() : (this.pendingVolume ?? 1);
   }
 
   set volume(level: number) {
-    this.player?.volume(Math.min(1, Math.max(0, level)));
+    if (typeof level !== 'number' || Number.isNaN(level)) return;
+    const clamped = Math.min(1, Math.max(0, level));
+    if (this.player) this.player.volume(clamped);
+    else this.pendingVolume = clamped;
   }
 
   get readyState(): number {
@@ -240,6 +285,13 @@ export class SpkPlayer extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // Before the first update, properties a page set before the upgrade (loading, src, …) are
+    // still held by Lit: decide lazy or eager once they are in place.
+    if (this.hasUpdated) this.attach();
+    else this.attachOnFirstUpdate = true;
+  }
+
+  private attach(): void {
     if (this.loading === 'lazy') {
       // Moved or re-attached: wait for the viewport again rather than loading off screen.
       this.near = false;
@@ -254,6 +306,7 @@ export class SpkPlayer extends LitElement {
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.attachOnFirstUpdate = false;
     this.observer?.disconnect();
     this.observer = undefined;
     this.teardown();
@@ -261,6 +314,10 @@ export class SpkPlayer extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    if (this.attachOnFirstUpdate) {
+      this.attachOnFirstUpdate = false;
+      if (this.isConnected) this.attach();
+    }
     if (changed.has('aspectRatio')) {
       try {
         this.style.setProperty('--_aspect-ratio', parseAspectRatio(this.aspectRatio));
@@ -351,6 +408,7 @@ export class SpkPlayer extends LitElement {
   private async load(generation: number): Promise<void> {
     this.teardown();
     this.failure = undefined;
+    this.p2pOff = undefined;
     this.state = 'loading';
     const abort = new AbortController();
     this.abort = abort;
@@ -413,23 +471,48 @@ export class SpkPlayer extends LitElement {
     this.exposeParts(player);
     this.updateTitleBar();
     this.forwardEvents(player);
-    if (this.p2p && typeof player.spkP2p === 'function') {
-      const signal = this.signal !== null && this.signal.trim() !== '' ? parseSignalUrl(this.signal) : DEFAULT_SIGNAL_URL;
-      this.plugin = player.spkP2p({
-        enabled: true,
-        trackerUrls: [signal],
-        ...(source.videoCid !== undefined ? { videoCid: source.videoCid } : {}),
-        ...this.p2pOptions,
-      });
-      this.plugin.on('stats', () => {
-        const stats = this.plugin?.stats();
-        if (stats) this.dispatchEvent(new CustomEvent('spk-p2p-stats', { detail: stats }));
-      });
-    }
+    if (this.p2p) this.startP2p(player, source);
+    if (this.pendingVolume !== undefined) player.volume(this.pendingVolume);
+    this.pendingVolume = undefined;
     this.setSource(0);
     this.state = 'ready';
     this.dispatchEvent(new Event('spk-ready'));
     for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
+  }
+
+  /** P2P is an optimisation: when it cannot work the video still plays, and the page is told why. */
+  private startP2p(player: VjsPlayer, source: ResolvedSource): void {
+    const options = this.p2pOptions;
+    const videoCid = source.videoCid ?? (typeof options['videoCid'] === 'string' ? options['videoCid'] : undefined);
+    if (typeof player.spkP2p !== 'function') {
+      this.p2pUnavailableBecause('plugin-unavailable', 'the spkP2p plugin is not registered with Video.js');
+      return;
+    }
+    // Swarms (signal rooms) are keyed by the video's root CID; without one there is nobody to meet.
+    if (videoCid === undefined) {
+      this.p2pUnavailableBecause(
+        'no-video-cid',
+        'P2P needs the video\'s CID: set cid or v, give src as an IPFS gateway URL (…/ipfs/<cid>/…), or p2pOptions.videoCid; playing from the source only',
+      );
+      return;
+    }
+    const signal = this.signal !== null && this.signal.trim() !== '' ? parseSignalUrl(this.signal) : DEFAULT_SIGNAL_URL;
+    try {
+      this.plugin = player.spkP2p({ enabled: true, trackerUrls: [signal], videoCid, ...options });
+    } catch (error) {
+      this.p2pUnavailableBecause('plugin-error', describeError(error));
+      return;
+    }
+    this.plugin.on('stats', () => {
+      const stats = this.plugin?.stats();
+      if (stats) this.dispatchEvent(new CustomEvent('spk-p2p-stats', { detail: stats }));
+    });
+  }
+
+  private p2pUnavailableBecause(reason: SpkP2pUnavailableDetail['reason'], message: string): void {
+    this.p2pOff = { reason, message };
+    console.warn(`spk-player: P2P is off for this video: ${message}`);
+    this.dispatchEvent(new CustomEvent('spk-p2p-unavailable', { detail: { reason, message } }));
   }
 
   private setSource(index: number): void {

@@ -7,8 +7,8 @@ import { describe, test } from 'node:test';
 import { autoplayConverter, onOffConverter, parseAspectRatio, parseSignalUrl, parseStartTime } from '../src/attributes.js';
 import { SpkPlayerError } from '../src/errors.js';
 import { parsePostRef, videoFromMetadata } from '../src/hive.js';
-import { DEFAULT_GATEWAYS, gatewayUrl, isCid, parseGatewayList, parseIpfsPath } from '../src/ipfs.js';
-import { checkSourceAttributes } from '../src/resolve-source.js';
+import { DEFAULT_GATEWAYS, cidFromUrl, gatewayUrl, isCid, parseGatewayList, parseIpfsPath } from '../src/ipfs.js';
+import { checkSourceAttributes, resolveSource } from '../src/resolve-source.js';
 import { buildEmbedSnippets } from '../src/snippet.js';
 import { readEmbedParameters, readyMessage } from '../src/embed-params.js';
 
@@ -173,5 +173,28 @@ describe('snippets and embed parameters', () => {
       v: 'alice/abcdefgh',
     });
     assert.equal(readyMessage(720, 1280, readEmbedParameters('?cid=x')).orientation, 'portrait');
+  });
+});
+
+describe('the swarm CID a src names', () => {
+  const V1 = 'bafybeigdyrzt5sfp7udm7hu76uh7y26nf3efuylqabf3oclgtqy55fbzdi';
+  test('path and subdomain gateways name their CID; other URLs none', () => {
+    assert.equal(cidFromUrl(`https://gw.example/ipfs/${CID}/manifest.m3u8`), CID);
+    assert.equal(cidFromUrl(`https://gw.example/base/ipfs/${CID}/480p/index.m3u8?token=x`), CID);
+    assert.equal(cidFromUrl(`https://${V1}.ipfs.dweb.link/manifest.m3u8`), V1);
+    assert.equal(cidFromUrl('https://cdn.example/media/manifest.m3u8'), undefined);
+    assert.equal(cidFromUrl('https://gw.example/ipfs/not-a-cid/manifest.m3u8'), undefined);
+    assert.equal(cidFromUrl('not a url'), undefined);
+  });
+
+  test('a relative or protocol-relative src resolves against the page and keeps its CID', async () => {
+    const base = 'https://site.example/blog/post.html';
+    const relative = await resolveSource({ src: `../ipfs/${CID}/manifest.m3u8`, baseUrl: base });
+    assert.deepEqual(relative.candidates, [`https://site.example/ipfs/${CID}/manifest.m3u8`]);
+    assert.equal(relative.videoCid, CID);
+    const protocolRelative = await resolveSource({ src: `//gw.example/ipfs/${CID}/manifest.m3u8`, baseUrl: base });
+    assert.deepEqual(protocolRelative.candidates, [`https://gw.example/ipfs/${CID}/manifest.m3u8`]);
+    assert.equal(protocolRelative.videoCid, CID);
+    assert.equal((await resolveSource({ src: '/media/manifest.m3u8', baseUrl: base })).videoCid, undefined);
   });
 });

@@ -19,11 +19,12 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-export async function startFixture(options: { latencyMs?: number } = {}): Promise<Fixture> {
+export async function startFixture(options: { latencyMs?: number; staticDirs?: Record<string, string> } = {}): Promise<Fixture> {
   if (!existsSync(join(DIST_DIR, 'spk-player.js'))) {
     throw new Error('packages/spk-player-element/dist is missing: run `npm run build` first');
   }
-  const cdn = await startCdn({ staticDirs: { '/pkg': DIST_DIR, '/pages': PAGES_DIR }, ...options });
+  const { staticDirs, ...rest } = options;
+  const cdn = await startCdn({ staticDirs: { '/pkg': DIST_DIR, '/pages': PAGES_DIR, ...staticDirs }, ...rest });
   const browser = await launchChromium();
   return {
     cdn,
