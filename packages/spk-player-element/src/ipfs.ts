@@ -2,11 +2,6 @@
  * Where SPK/3Speak videos live on IPFS and how a root CID becomes a playable URL on a gateway.
  */
 
-// One set of CID rules for the element and the plugin (a subpath import: no video.js comes with it).
-import { cidFromUrl, isCid } from 'videojs-spk-p2p/source-identity';
-
-export { cidFromUrl, isCid };
-
 /**
  * 3Speak's public gateways in the order its own player falls back through them. Each is a
  * gateway origin: the playable URL is `<gateway>/ipfs/<cid>/manifest.m3u8`.
@@ -21,6 +16,14 @@ export const DEFAULT_GATEWAYS: readonly string[] = Object.freeze([
 /** The master playlist of the current encoder's layout, relative to the video's root CID. */
 export const MANIFEST_PATH = 'manifest.m3u8';
 
+// CIDv0 is base58btc sha2-256 ("Qm" + 44); CIDv1 in its usual base32 (b…) or base36 (k…) text forms.
+const CID_V0 = /^Qm[1-9A-HJ-NP-Za-km-z]{44}$/;
+const CID_V1_BASE32 = /^b[a-z2-7]{50,}$/;
+const CID_V1_BASE36 = /^k[0-9a-z]{40,}$/;
+
+export function isCid(value: string): boolean {
+  return CID_V0.test(value) || CID_V1_BASE32.test(value) || CID_V1_BASE36.test(value);
+}
 
 /** An IPFS location: a root CID and a path below it (no leading slash). */
 export interface IpfsPath {
@@ -76,3 +79,21 @@ export function gatewayUrl(gateway: string, location: IpfsPath): string {
   return `${gateway}/ipfs/${location.cid}${suffix}`;
 }
 
+/**
+ * The root CID a gateway URL names: a path gateway's `/ipfs/<cid>/…` or a subdomain
+ * gateway's `<cid>.ipfs.<host>`; undefined for any other URL (a CDN path says nothing).
+ */
+export function cidFromUrl(href: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(href);
+  } catch {
+    return undefined;
+  }
+  const [label, marker] = url.hostname.split('.');
+  if (marker === 'ipfs' && label !== undefined && isCid(label)) return label;
+  const segments = url.pathname.split('/');
+  const at = segments.indexOf('ipfs');
+  const cid = at >= 0 ? segments[at + 1] : undefined;
+  return cid !== undefined && isCid(cid) ? cid : undefined;
+}
