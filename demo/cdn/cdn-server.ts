@@ -6,7 +6,7 @@
  * A client is named by an optional path prefix, `/client/<clientId>/ipfs/<cid>/…`, so each
  * viewer of a benchmark can use its own "gateway" while all of them share one P2P swarm.
  *
- * `/media/<cid>/…` serves the same files under a CDN's own layout (a path that names no CID to
+ * `/files/<cid>/…` serves the same files under a CDN's own layout (a path that names no CID to
  * a player), and a playlist asked for with `?token=…` lists its URIs with that token, as signed
  * CDN URLs do: every viewer then fetches different URLs for the same segments.
  */
@@ -303,7 +303,7 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
 
     let clientId = ANONYMOUS;
     let mediaPath = pathname;
-    const tagged = /^\/client\/([^/]+)(\/(?:ipfs|media)\/.*)$/.exec(pathname);
+    const tagged = /^\/client\/([^/]+)(\/(?:ipfs|files)\/.*)$/.exec(pathname);
     if (tagged) {
       if (!CLIENT_ID.test(tagged[1] ?? '')) {
         fail(res, 400, 'Client id must be 1-64 characters of A-Z a-z 0-9 _ -');
@@ -312,7 +312,7 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
       clientId = tagged[1] as string;
       mediaPath = tagged[2] as string;
     }
-    const layout = /^\/(?:ipfs|media)\//.exec(mediaPath)?.[0];
+    const layout = /^\/(?:ipfs|files)\//.exec(mediaPath)?.[0];
     if (layout !== undefined) {
       const file = normalize(join(ipfsRoot, mediaPath.slice(layout.length)));
       if (!isInside(ipfsRoot, file)) {

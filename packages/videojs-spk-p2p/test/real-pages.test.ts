@@ -31,7 +31,7 @@ describe('videojs-spk-p2p: pages as sites write them', () => {
       await waitForSiteEnd(seeder, 60_000);
       const joiners = {
         // Root-relative, on a CDN layout that names no CID: the option names it.
-        root: { src: `/client/root/media/${SAMPLE_CID}/manifest.m3u8?token=root`, cid: SAMPLE_CID },
+        root: { src: `/client/root/files/${SAMPLE_CID}/manifest.m3u8?token=root`, cid: SAMPLE_CID },
         // Page-relative (the page is /pages/site/index.html), no CID option: the /ipfs/ path names it.
         page: { src: `../../client/page/ipfs/${SAMPLE_CID}/manifest.m3u8?token=page`, cid: undefined },
         proto: { src: `//${host}/client/proto/ipfs/${SAMPLE_CID}/manifest.m3u8?token=proto`, cid: SAMPLE_CID },
@@ -66,7 +66,7 @@ describe('videojs-spk-p2p: pages as sites write them', () => {
 
   it('a source that names no video CID plays from the CDN and says why, once', async () => {
     const { browser, cdn, tracker } = fixture;
-    const site = await openSitePlayer(browser, cdn.url, { src: `/client/nocid/media/${SAMPLE_CID}/manifest.m3u8`, tracker: tracker.url, rate: 4 });
+    const site = await openSitePlayer(browser, cdn.url, { src: `/client/nocid/files/${SAMPLE_CID}/manifest.m3u8`, tracker: tracker.url, rate: 4 });
     try {
       const state = await waitForSiteEnd(site, 60_000);
       assert.deepEqual(state.errors, []);
