@@ -11,6 +11,11 @@ import type { Sessions } from './sessions.js';
 export interface ApiDeps {
   stats(): SignalStats;
   room(cid: string): RoomInfo;
+  /** Totals over every node (cluster mode); the local figures otherwise. */
+  clusterStats(): Promise<object>;
+  clusterRoom(cid: string): Promise<RoomInfo>;
+  /** Cluster mode: whether Redis answers a PING. */
+  redis: (() => Promise<boolean>) | undefined;
   metrics(): string;
   isClosing(): boolean;
   sessions: Sessions;
@@ -24,10 +29,13 @@ const MAX_REPORT_BYTES = 4096;
 export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
   const validRoom = (cid: string) => isRoomName(cid, deps.options.allowAnyRoomName);
 
-  router.route('GET', '/healthz', (_req, res) => {
+  router.route('GET', '/healthz', async (_req, res) => {
     if (deps.isClosing()) return sendJson(res, 503, { status: 'shutting down' });
     const { connections, rooms, uptimeSeconds } = deps.stats();
-    sendJson(res, 200, { status: 'ok', connections, rooms, uptimeSeconds });
+    if (deps.redis === undefined) return sendJson(res, 200, { status: 'ok', connections, rooms, uptimeSeconds });
+    // Still 200 without Redis: the node serves its local peers, and a balancer must keep sending them.
+    const redis = (await deps.redis()) ? 'up' : 'down';
+    sendJson(res, 200, { status: redis === 'up' ? 'ok' : 'degraded', redis, node: deps.options.nodeId, connections, rooms, uptimeSeconds });
   });
 
   router.route('GET', '/metrics', (_req, res) => {
@@ -36,12 +44,12 @@ export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
     res.end(text);
   });
 
-  router.route('GET', '/api/p2p/stats', (_req, res) => sendJson(res, 200, deps.stats()));
+  router.route('GET', '/api/p2p/stats', async (_req, res) => sendJson(res, 200, await deps.clusterStats()));
 
-  router.route('GET', '/api/p2p/rooms/:videoCid', (_req, res, params) => {
+  router.route('GET', '/api/p2p/rooms/:videoCid', async (_req, res, params) => {
     const cid = params.videoCid ?? '';
     if (!validRoom(cid)) return sendJson(res, 400, { error: 'videoCid is not a valid IPFS CID' });
-    sendJson(res, 200, deps.room(cid));
+    sendJson(res, 200, await deps.clusterRoom(cid));
   });
 
   router.route('POST', '/api/p2p/reports', async (req, res) => {
