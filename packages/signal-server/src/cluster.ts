@@ -8,9 +8,11 @@
  * and replaying it after an outage would only deliver stale SDP.
  * Node stats: `spk:node:<node>` (JSON, expires after 3 refresh periods) for cluster-wide totals.
  */
+import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { binaryToHex, parsePeerId } from './ids.js';
+import type { SessionStore, SharedSession } from './sessions.js';
 
 export interface ClusterOptions {
   redisUrl: string;
@@ -19,12 +21,16 @@ export interface ClusterOptions {
   peerTtlMs: number;
   /** Period of the membership and stats refresh, ms. */
   refreshMs: number;
+  /** How long a closed session stays known, ms. */
+  sessionRetentionMs: number;
 }
 
 /** What arrives on this node's channel. Ids are raw 20-character strings. */
 export type ClusterMessage =
   | { t: 'offer'; cid: string; ih: string; from: string; fromNode: string; to: string; oid: string; sdp: string }
-  | { t: 'answer'; cid: string; ih: string; from: string; to: string; oid: string; sdp: string };
+  | { t: 'answer'; cid: string; ih: string; from: string; to: string; oid: string; sdp: string }
+  /** To every node (`spk:all`): a peer was blocked in a room until `until` (ms). */
+  | { t: 'ban'; cid: string; peer: string; until: number };
 
 export interface RemotePeer {
   node: string;
@@ -37,12 +43,17 @@ export interface ClusterHandlers {
   localMembers(): Iterable<[string, string, string]>;
   /** This node's stats, published for cluster-wide totals. */
   stats(): Record<string, number>;
+  /** Sessions open here `[secret, room, address, peer ids]`, refreshed like members. */
+  openSessions(): Iterable<[string, string, string, Iterable<string>]>;
 }
+
+/** Session secrets never leave the node in clear: Redis keys and claims use their SHA-256. */
+const sessionKey = (session: string) => createHash('sha256').update(session).digest('hex');
 
 const swarmKey = (cid: string, infoHash: string) => `spk:s:${cid}:${binaryToHex(infoHash)}`;
 const roomKey = (cid: string) => `spk:r:${cid}`;
 
-export class Cluster {
+export class Cluster implements SessionStore {
   up = false;
   /** Times Redis was lost since start. */
   outages = 0;
@@ -70,7 +81,7 @@ export class Cluster {
     this.pub.on('ready', () => this.onReady());
     this.pub.on('close', () => this.onDown());
     this.sub.on('messageBuffer', (_channel: Buffer, payload: Buffer) => this.onMessage(payload));
-    void this.sub.subscribe(this.channel).catch(() => undefined);
+    void this.sub.subscribe(this.channel, 'spk:all').catch(() => undefined);
     this.timer = setInterval(() => this.refresh(), options.refreshMs);
     this.timer.unref();
   }
@@ -111,8 +122,53 @@ export class Cluster {
       batch.zadd(roomKey(cid), expiry, binaryToHex(infoHash));
       batch.pexpire(roomKey(cid), this.options.peerTtlMs);
     }
+    for (const [session, room, address, peers] of this.handlers.openSessions()) this.writeSession(batch, session, room, address, peers, true);
     batch.set(`spk:node:${this.options.nodeId}`, JSON.stringify({ at: now, ...this.handlers.stats() }), 'PX', this.options.refreshMs * 3);
     batch.exec().catch(() => undefined);
+  }
+
+  private writeSession(batch: ReturnType<Redis['pipeline']>, session: string, room: string, address: string, peers: Iterable<string>, connected: boolean): void {
+    const key = sessionKey(session);
+    const hex = [...peers].map(binaryToHex);
+    // An open session lives as long as its node refreshes it; a closed one for the retention time.
+    const ttl = connected ? this.options.peerTtlMs : Math.max(1, this.options.sessionRetentionMs);
+    batch.set(`spk:sess:${key}`, JSON.stringify({ room, address, peers: hex, connected }), 'PX', ttl);
+    for (const peer of hex) batch.pexpire(`spk:peer:${peer}`, Math.max(ttl, this.options.sessionRetentionMs));
+  }
+
+  save(session: string, room: string, address: string, peers: Iterable<string>, connected: boolean): void {
+    if (!this.up) return;
+    const batch = this.pub.pipeline();
+    this.writeSession(batch, session, room, address, peers, connected);
+    batch.exec().catch(() => undefined);
+  }
+
+  /** The first session to announce a peer id anywhere in the cluster owns it (SET NX). */
+  claimPeer(session: string, peerId: string): void {
+    if (!this.up) return;
+    this.pub.set(`spk:peer:${binaryToHex(peerId)}`, sessionKey(session), 'PX', Math.max(this.options.peerTtlMs, this.options.sessionRetentionMs), 'NX').catch(() => undefined);
+  }
+
+  async fetch(session: string): Promise<SharedSession | undefined> {
+    if (!this.up) return undefined;
+    try {
+      const key = sessionKey(session);
+      const text = await this.pub.get(`spk:sess:${key}`);
+      if (text === null) return undefined;
+      const stored = JSON.parse(text) as { room: string; address: string; peers: string[]; connected: boolean };
+      const owners = stored.peers.length > 0 ? await this.pub.mget(...stored.peers.map((hex) => `spk:peer:${hex}`)) : [];
+      const peers: string[] = [];
+      const firstOf: string[] = [];
+      stored.peers.forEach((hex, i) => {
+        const raw = parsePeerId(hex);
+        if (raw === undefined) return;
+        peers.push(raw);
+        if (owners[i] === key) firstOf.push(raw);
+      });
+      return { room: stored.room, address: stored.address, peers, connected: stored.connected, firstOf };
+    } catch {
+      return undefined;
+    }
   }
 
   join(cid: string, infoHash: string, peerId: string): void {
@@ -161,6 +217,30 @@ export class Cluster {
     if (!this.up) return;
     this.published++;
     this.pub.publish(`spk:n:${node}`, JSON.stringify(message)).catch(() => undefined);
+  }
+
+  /**
+   * Counts a report in the shared book (a set of reporter keys per room and peer). At the
+   * threshold the first node to see it sets the ban (SET NX) and tells every node.
+   */
+  async report(cid: string, reporterKey: string, peerId: string, threshold: number, banMs: number): Promise<{ count: number; blocked: boolean; added: boolean } | undefined> {
+    if (!this.up) return undefined;
+    const hex = binaryToHex(peerId);
+    try {
+      const result = await this.pub.multi().sadd(`spk:rep:${cid}:${hex}`, reporterKey).pexpire(`spk:rep:${cid}:${hex}`, banMs).scard(`spk:rep:${cid}:${hex}`).pttl(`spk:ban:${cid}:${hex}`).exec();
+      const added = Number(result?.[0]?.[1] ?? 0) === 1;
+      const count = Number(result?.[2]?.[1] ?? 0);
+      if (Number(result?.[3]?.[1] ?? -2) > 0) return { count, blocked: true, added };
+      if (count < threshold) return { count, blocked: false, added };
+      const until = Date.now() + banMs;
+      if ((await this.pub.set(`spk:ban:${cid}:${hex}`, String(until), 'PX', banMs, 'NX')) === 'OK') {
+        this.published++;
+        await this.pub.publish('spk:all', JSON.stringify({ t: 'ban', cid, peer: peerId, until }));
+      }
+      return { count, blocked: true, added };
+    } catch {
+      return undefined;
+    }
   }
 
   /** Live peers per swarm of a room, over every node: info_hash hex → count. */

@@ -14,6 +14,8 @@ export interface ApiDeps {
   /** Totals over every node (cluster mode); the local figures otherwise. */
   clusterStats(): Promise<object>;
   clusterRoom(cid: string): Promise<RoomInfo>;
+  /** Cluster mode: counts a report in the shared book; `undefined` when Redis is away. */
+  sharedReport: ((cid: string, reporterKey: string, peerId: string) => Promise<{ count: number; blocked: boolean; added: boolean } | undefined>) | undefined;
   /** Cluster mode: whether Redis answers a PING. */
   redis: (() => Promise<boolean>) | undefined;
   metrics(): string;
@@ -71,11 +73,15 @@ async function report(req: IncomingMessage, res: ServerResponse, deps: ApiDeps, 
   const reported = parsePeerId(peerId);
   if (reported === undefined) throw new HttpError(400, '`peerId` must be a 20-character peer id or its 40-character hex');
   if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) throw new HttpError(400, '`reason` must be a string of at most 200 characters');
+  await deps.sessions.load(session);
   if (!deps.sessions.isConnected(session, cid)) throw new HttpError(403, 'this session is not connected to the signal server in this room');
   if ([...deps.sessions.peersOfSession(session)].includes(reported)) throw new HttpError(400, 'a session cannot report its own peer');
   const room = deps.rooms.rooms.get(cid);
-  if (!room) throw new HttpError(403, 'this session is not connected to the signal server in this room');
   const reporterKey = deps.options.reportersByAddress ? `ip:${deps.sessions.addressOfSession(session) ?? ''}` : `session:${session}`;
+  const shared = await deps.sharedReport?.(cid, reporterKey, reported);
+  if (shared !== undefined) return sendJson(res, 202, deps.reports.applyShared(room, reported, shared, deps.options.now()));
+  // Without Redis (single node, or while it is away) the book is this node's own.
+  if (!room) throw new HttpError(403, 'this session is not connected to the signal server in this room');
   const outcome = deps.reports.report(room, reporterKey, reported, deps.options.now());
   sendJson(res, 202, outcome);
 }

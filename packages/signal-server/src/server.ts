@@ -89,12 +89,19 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
 
   function startCluster(): Cluster {
     const started = new Cluster(
-      { redisUrl: options.redisUrl as string, nodeId: options.nodeId, peerTtlMs: options.peerTimeoutMs, refreshMs: Math.max(1000, Math.min(options.peerTimeoutMs / 3, 30_000)) },
+      {
+        redisUrl: options.redisUrl as string,
+        nodeId: options.nodeId,
+        peerTtlMs: options.peerTimeoutMs,
+        refreshMs: Math.max(1000, Math.min(options.peerTimeoutMs / 3, 30_000)),
+        sessionRetentionMs: options.sessionRetentionMs,
+      },
       {
         message: (message) => hub.remote(message),
         *localMembers() {
           for (const room of rooms.rooms.values()) for (const swarm of room.swarms.values()) for (const peerId of swarm.peers.keys()) yield [room.cid, swarm.infoHash, peerId];
         },
+        openSessions: () => sessions.openSessions(),
         stats: () => {
           const { rooms: _r, uptimeSeconds: _u, ...counts } = stats();
           return counts;
@@ -103,6 +110,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
       log,
     );
     hub.cluster = started;
+    sessions.store = started;
     const local = hub.onJoin;
     hub.onJoin = (conn, peerId, member) => {
       local?.(conn, peerId, member);
@@ -370,6 +378,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     clusterStats,
     clusterRoom,
     redis: cluster === undefined ? undefined : () => cluster.ping(),
+    sharedReport: cluster === undefined ? undefined : (cid, key, peerId) => cluster.report(cid, key, peerId, options.reportThreshold, options.banDurationMs),
     room: roomInfo,
     metrics: server.metrics,
     isClosing: () => closing !== undefined,

@@ -193,6 +193,11 @@ export class SignalHub {
   /** An offer or answer another node relayed to a peer of this one. */
   remote(message: ClusterMessage): void {
     if (typeof message !== 'object' || message === null) return;
+    if (message.t === 'ban') {
+      const banned = this.rooms.rooms.get(message.cid);
+      if (banned !== undefined && typeof message.until === 'number') banned.bannedPeers.set(message.peer, message.until);
+      return;
+    }
     const room = this.rooms.rooms.get(message.cid);
     const target = room?.swarms.get(message.ih)?.peers.get(message.to);
     if (room === undefined || target === undefined || target.conn.closing) return;

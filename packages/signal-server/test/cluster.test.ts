@@ -4,10 +4,10 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { announce, binaryId, CID, offer, TestClient, waitFor, type Json } from './signal-support.js';
+import { announce, binaryId, CID, offer, session, TestClient, waitFor, type Json } from './signal-support.js';
 import { startNginx, startNode, startRedis, type Running } from './cluster-support.js';
 
-const NODE_FLAGS = ['--peer-timeout-ms', '3000'];
+const NODE_FLAGS = ['--peer-timeout-ms', '3000', '--report-threshold', '1'];
 
 async function json(url: string): Promise<Json> {
   const res = await fetch(url);
@@ -74,6 +74,34 @@ describe('cluster over Redis', { timeout: 90_000 }, () => {
     // And the other way round: B offers, A answers.
     await exchange(onB, onA, infoHash, idB, idA);
     assert.equal(await swarmPeers(b.port, infoHash), 2);
+  });
+
+  test('a peer report posted to node B counts for a session connected to node A, and the ban reaches node A', async () => {
+    const infoHash = binaryId();
+    const [reporterId, badId] = [binaryId(), binaryId()];
+    const secret = session();
+    const reporter = await TestClient.connect(ws(a.port), { cid: CID, session: secret });
+    clients.push(reporter);
+    const bad = await client(a.port);
+    reporter.send(announce(infoHash, reporterId, { numwant: 0 }));
+    bad.send(announce(infoHash, badId, { numwant: 0 }));
+    await reporter.next((m) => m.interval !== undefined);
+    await bad.next((m) => m.interval !== undefined);
+    const post = (peerId: string) =>
+      fetch(`http://127.0.0.1:${b.port}/api/p2p/reports`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ cid: CID, session: secret, peerId: Buffer.from(peerId, 'latin1').toString('hex'), reason: 'hash mismatch' }),
+      });
+    await waitFor(async () => (await post(reporterId)).status === 400, 5000, 'node B to know the session and refuse a report of its own peer');
+    const res = await post(badId);
+    assert.equal(res.status, 202, await res.clone().text());
+    assert.deepEqual(await res.json(), { count: 1, threshold: 1, blocked: true });
+    await waitFor(async () => {
+      bad.send(announce(infoHash, badId, { numwant: 0 }));
+      const reply = await bad.next((m) => m.interval !== undefined);
+      return typeof reply['warning message'] === 'string';
+    }, 5000, 'node A to block the reported peer');
   });
 
   test('stats cover the cluster; healthz and metrics speak for the node', async () => {
