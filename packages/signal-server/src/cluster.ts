@@ -6,7 +6,9 @@
  * answer is published only to the node that holds its target. Pub/sub, not streams: a relayed
  * offer is worth nothing after `offerTimeoutMs` and the client re-announces anyway, so storing
  * and replaying it after an outage would only deliver stale SDP.
- * Node stats: `spk:node:<node>` (JSON, expires after 3 refresh periods) for cluster-wide totals.
+ * Node stats: `spk:node:<node>` (JSON, expires after 3 refresh periods) listed in the sorted set
+ * `spk:nodes`, for cluster-wide totals. Sessions: `spk:sess:<sha256>`, peer claims `spk:peer:<hex>`,
+ * shared report book `spk:rep:<cid>:<hex>`, bans `spk:ban:<cid>:<hex>` announced on `spk:all`.
  */
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
@@ -124,6 +126,9 @@ export class Cluster implements SessionStore {
     }
     for (const [session, room, address, peers] of this.handlers.openSessions()) this.writeSession(batch, session, room, address, peers, true);
     batch.set(`spk:node:${this.options.nodeId}`, JSON.stringify({ at: now, ...this.handlers.stats() }), 'PX', this.options.refreshMs * 3);
+    // The node list is a sorted set by expiry (no KEYS scan); dead nodes fall out by score.
+    batch.zadd('spk:nodes', now + this.options.refreshMs * 3, this.options.nodeId);
+    batch.zremrangebyscore('spk:nodes', '-inf', now);
     batch.exec().catch(() => undefined);
   }
 
@@ -262,11 +267,11 @@ export class Cluster implements SessionStore {
     if (!this.up) return undefined;
     try {
       const nodes = new Map<string, Record<string, number>>();
-      const stream = await this.pub.keys('spk:node:*');
-      const values = stream.length > 0 ? await this.pub.mget(...stream) : [];
-      stream.forEach((key, i) => {
+      const ids = await this.pub.zrangebyscore('spk:nodes', Date.now(), '+inf');
+      const values = ids.length > 0 ? await this.pub.mget(...ids.map((id) => `spk:node:${id}`)) : [];
+      ids.forEach((id, i) => {
         const value = values[i];
-        if (value) nodes.set(key.slice('spk:node:'.length), JSON.parse(value) as Record<string, number>);
+        if (value) nodes.set(id, JSON.parse(value) as Record<string, number>);
       });
       return nodes;
     } catch {
