@@ -84,7 +84,13 @@ export class Cluster implements SessionStore {
     this.pub.on('close', () => this.onDown());
     this.sub.on('messageBuffer', (_channel: Buffer, payload: Buffer) => this.onMessage(payload));
     void this.sub.subscribe(this.channel, 'spk:all').catch(() => undefined);
-    this.timer = setInterval(() => this.refresh(), options.refreshMs);
+    this.timer = setInterval(() => {
+      try {
+        this.refresh();
+      } catch (error) {
+        this.log.error({ err: error }, 'cluster: refresh failed');
+      }
+    }, options.refreshMs);
     this.timer.unref();
   }
 

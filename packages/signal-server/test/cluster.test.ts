@@ -5,9 +5,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { announce, binaryId, CID, offer, session, TestClient, waitFor, type Json } from './signal-support.js';
+import { randomBytes } from 'node:crypto';
+import Client, { type TrackerPeer } from 'bittorrent-tracker';
+import wrtc from '@roamhq/wrtc';
 import { startNginx, startNode, startRedis, type Running } from './cluster-support.js';
 
-const NODE_FLAGS = ['--peer-timeout-ms', '3000', '--report-threshold', '1'];
+// A short peer timeout so a dead node's peers expire within the test, yet longer than the
+// reference client's 5 s ICE wait between re-announces (interval 2 s).
+const NODE_FLAGS = ['--peer-timeout-ms', '8000', '--announce-interval-s', '2', '--report-threshold', '1'];
 
 async function json(url: string): Promise<Json> {
   const res = await fetch(url);
@@ -74,6 +79,53 @@ describe('cluster over Redis', { timeout: 90_000 }, () => {
     // And the other way round: B offers, A answers.
     await exchange(onB, onA, infoHash, idB, idA);
     assert.equal(await swarmPeers(b.port, infoHash), 2);
+  });
+
+  test('reference bittorrent-tracker clients on two nodes open a WebRTC data channel', async (t) => {
+    const infoHash = randomBytes(20).toString('hex');
+    const make = (port: number) => {
+      const url = new URL(ws(port));
+      url.searchParams.set('cid', CID);
+      url.searchParams.set('session', session());
+      return new Client({ infoHash, peerId: randomBytes(20), announce: [url.toString()], port: 6881, wrtc, rtcConfig: { iceServers: [] } });
+    };
+    const onA = make(a.port);
+    const onB = make(b.port);
+    const handed: TrackerPeer[] = [];
+    const connected = (c: Client) =>
+      new Promise<TrackerPeer>((resolve) =>
+        c.on('peer', (peer) => {
+          handed.push(peer);
+          if (peer.connected) resolve(peer);
+          else peer.once('connect', () => resolve(peer));
+        }),
+      );
+    const warnings: string[] = [];
+    for (const c of [onA, onB]) c.on('warning', (error) => warnings.push(error.message));
+    let updates = 0;
+    onA.on('update', () => updates++);
+    const peerOfA = connected(onA);
+    const peerOfB = connected(onB);
+    try {
+      const started = Date.now();
+      onA.start();
+      // simple-peer waits out its 5 s ICE-complete timeout before a non-trickle offer exists.
+      await waitFor(() => updates > 0, 15_000, 'the first announce reply on node A');
+      await waitFor(async () => (await swarmPeers(b.port, Buffer.from(infoHash, 'hex').toString('latin1'))) === 1, 5000, 'node B to see the peer of node A');
+      onB.start();
+      const [pa, pb] = await Promise.race([
+        Promise.all([peerOfA, peerOfB]),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no data channel within 30 s; warnings: ${warnings.join('; ')}`)), 30_000).unref()),
+      ]);
+      const received = new Promise<string>((resolve) => pb.once('data', (data: Uint8Array) => resolve(Buffer.from(data).toString())));
+      pa.send('segment bytes across nodes');
+      assert.equal(await received, 'segment bytes across nodes');
+      assert.deepEqual(warnings, []);
+      t.diagnostic(`reference clients on two nodes connected in ${Date.now() - started} ms`);
+    } finally {
+      for (const peer of handed) peer.destroy();
+      await Promise.all([onA, onB].map((c) => new Promise<void>((resolve) => c.destroy(() => resolve()))));
+    }
   });
 
   test('a peer report posted to node B counts for a session connected to node A, and the ban reaches node A', async () => {
@@ -167,8 +219,8 @@ describe('cluster over Redis', { timeout: 90_000 }, () => {
     await exchange(first, other, infoHash, firstId, otherId);
     const recoveredMs = Date.now() - killedAt;
     t.diagnostic(`P2P signalling resumed ${recoveredMs} ms after kill -9 (reconnect + re-announce + offer/answer)`);
-    // The dead node's entries leave everyone's view once their TTL (peer timeout 3 s) passes.
-    await waitFor(async () => (await swarmPeers(b.port, infoHash)) === 2, 8000, "the dead node's peers to expire");
+    // The dead node's entries leave everyone's view once their TTL (peer timeout 8 s) passes.
+    await waitFor(async () => (await swarmPeers(b.port, infoHash)) === 2, 15_000, "the dead node's peers to expire");
     a = await startNode('node-a', `redis://127.0.0.1:${redis.port}`, NODE_FLAGS, a.port);
   });
 
