@@ -62,6 +62,8 @@ export const SETTINGS: Setting[] = [
   setting('clientIpHeader', 'string', 'trusted proxy header carrying the client address'),
   setting('banAddress', 'boolean', "also block the reported peer's address"),
   setting('reportersByAddress', 'boolean', 'count reporters by address, not session (true)'),
+  setting('redisUrl', 'string', 'cluster mode: Redis URL shared by all nodes (none = single node)'),
+  setting('nodeId', 'string', 'node id in the cluster (hostname-pid)'),
   setting('logLevel', 'string', 'pino level: fatal, error, warn, info, debug, trace, silent (info)'),
 ];
 

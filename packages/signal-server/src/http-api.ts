@@ -11,6 +11,13 @@ import type { Sessions } from './sessions.js';
 export interface ApiDeps {
   stats(): SignalStats;
   room(cid: string): RoomInfo;
+  /** Totals over every node (cluster mode); the local figures otherwise. */
+  clusterStats(): Promise<object>;
+  clusterRoom(cid: string): Promise<RoomInfo>;
+  /** Cluster mode: counts a report in the shared book; `undefined` when Redis is away. */
+  sharedReport: ((cid: string, reporterKey: string, peerId: string) => Promise<{ count: number; blocked: boolean; added: boolean } | undefined>) | undefined;
+  /** Cluster mode: whether Redis answers a PING. */
+  redis: (() => Promise<boolean>) | undefined;
   metrics(): string;
   isClosing(): boolean;
   sessions: Sessions;
@@ -25,10 +32,13 @@ const MAX_PRESENCE_BYTES = 512;
 export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
   const validRoom = (cid: string) => isRoomName(cid, deps.options.allowAnyRoomName);
 
-  router.route('GET', '/healthz', (_req, res) => {
+  router.route('GET', '/healthz', async (_req, res) => {
     if (deps.isClosing()) return sendJson(res, 503, { status: 'shutting down' });
     const { connections, rooms, uptimeSeconds } = deps.stats();
-    sendJson(res, 200, { status: 'ok', connections, rooms, uptimeSeconds });
+    if (deps.redis === undefined) return sendJson(res, 200, { status: 'ok', connections, rooms, uptimeSeconds });
+    // Still 200 without Redis: the node serves its local peers, and a balancer must keep sending them.
+    const redis = (await deps.redis()) ? 'up' : 'down';
+    sendJson(res, 200, { status: redis === 'up' ? 'ok' : 'degraded', redis, node: deps.options.nodeId, connections, rooms, uptimeSeconds });
   });
 
   router.route('GET', '/metrics', (_req, res) => {
@@ -37,12 +47,12 @@ export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
     res.end(text);
   });
 
-  router.route('GET', '/api/p2p/stats', (_req, res) => sendJson(res, 200, deps.stats()));
+  router.route('GET', '/api/p2p/stats', async (_req, res) => sendJson(res, 200, await deps.clusterStats()));
 
-  router.route('GET', '/api/p2p/rooms/:videoCid', (_req, res, params) => {
+  router.route('GET', '/api/p2p/rooms/:videoCid', async (_req, res, params) => {
     const cid = params.videoCid ?? '';
     if (!validRoom(cid)) return sendJson(res, 400, { error: 'videoCid is not a valid IPFS CID' });
-    sendJson(res, 200, deps.room(cid));
+    sendJson(res, 200, await deps.clusterRoom(cid));
   });
 
   // A viewer asks whether its own signal connection is still known here: after a server restart
@@ -80,11 +90,15 @@ async function report(req: IncomingMessage, res: ServerResponse, deps: ApiDeps, 
   const reported = parsePeerId(peerId);
   if (reported === undefined) throw new HttpError(400, '`peerId` must be a 20-character peer id or its 40-character hex');
   if (reason !== undefined && (typeof reason !== 'string' || reason.length > 200)) throw new HttpError(400, '`reason` must be a string of at most 200 characters');
+  await deps.sessions.load(session);
   if (!deps.sessions.isConnected(session, cid)) throw new HttpError(403, 'this session is not connected to the signal server in this room');
   if ([...deps.sessions.peersOfSession(session)].includes(reported)) throw new HttpError(400, 'a session cannot report its own peer');
   const room = deps.rooms.rooms.get(cid);
-  if (!room) throw new HttpError(403, 'this session is not connected to the signal server in this room');
   const reporterKey = deps.options.reportersByAddress ? `ip:${deps.sessions.addressOfSession(session) ?? ''}` : `session:${session}`;
+  const shared = await deps.sharedReport?.(cid, reporterKey, reported);
+  if (shared !== undefined) return sendJson(res, 202, deps.reports.applyShared(room, reported, shared, deps.options.now()));
+  // Without Redis (single node, or while it is away) the book is this node's own.
+  if (!room) throw new HttpError(403, 'this session is not connected to the signal server in this room');
   const outcome = deps.reports.report(room, reporterKey, reported, deps.options.now());
   sendJson(res, 202, outcome);
 }

@@ -1,6 +1,7 @@
 /** Every limit of the server is an option; the defaults are meant for production. */
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
+import { hostname } from 'node:os';
 import { normalizeOrigin } from './ids.js';
 
 export interface SignalServerOptions {
@@ -70,11 +71,17 @@ export interface SignalServerOptions {
   logger?: Logger;
   /** Close timeout for graceful shutdown before sockets are terminated, ms. Default 5000. */
   shutdownTimeoutMs?: number;
+  /** Cluster mode: Redis URL (`redis://host:6379/0`) shared by every node; unset = one node, no Redis. */
+  redisUrl?: string;
+  /** This node's id in the cluster (channel name, `node` metric label). Default hostname-pid. */
+  nodeId?: string;
   /** Clock, for tests of expiry. */
   now?: () => number;
 }
 
-export type ResolvedOptions = Required<Omit<SignalServerOptions, 'server' | 'logger' | 'regionHeader' | 'clientIpHeader' | 'roomTokenSecret'>> & {
+export type ResolvedOptions = Required<Omit<SignalServerOptions, 'server' | 'logger' | 'regionHeader' | 'clientIpHeader' | 'roomTokenSecret' | 'redisUrl' | 'nodeId'>> & {
+  redisUrl: string | undefined;
+  nodeId: string;
   regionHeader: string | undefined;
   clientIpHeader: string | undefined;
   roomTokenSecrets: readonly string[];
@@ -134,6 +141,9 @@ export function resolveOptions(options: SignalServerOptions): ResolvedOptions {
     if (typeof origin !== 'string') throw new OptionError('option allowedOrigins must be a list of origins');
     return normalizeOrigin(origin);
   });
+  const nodeId = options.nodeId ?? `${hostname()}-${process.pid}`;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(nodeId)) throw new OptionError(`option nodeId must be 1-64 of A-Za-z0-9_.-, got ${JSON.stringify(nodeId)}`);
+  if (options.redisUrl !== undefined && !/^rediss?:\/\//.test(options.redisUrl)) throw new OptionError('option redisUrl must start with redis:// or rediss://');
   const underTestRunner = Boolean(process.env.NODE_TEST_CONTEXT);
   return {
     ...numbers,
@@ -148,5 +158,7 @@ export function resolveOptions(options: SignalServerOptions): ResolvedOptions {
     reportersByAddress: options.reportersByAddress ?? true,
     logLevel: options.logLevel ?? (underTestRunner ? 'silent' : 'info'),
     now: options.now ?? Date.now,
+    redisUrl: options.redisUrl,
+    nodeId,
   } as unknown as ResolvedOptions; // the numeric keys were checked one by one against NUMERIC above
 }

@@ -56,6 +56,20 @@ export class ReportBook {
     return { count: reporters.size, threshold, blocked };
   }
 
+  /** Cluster mode: the shared book counted the report; this keeps the local view and counters in step. */
+  applyShared(room: Room | undefined, peerId: string, outcome: { count: number; blocked: boolean; added: boolean }, now: number): ReportOutcome {
+    if (outcome.added) this.reportsCounted++;
+    if (outcome.blocked && room !== undefined) {
+      const until = room.bannedPeers.get(peerId);
+      if (until === undefined || until <= now) {
+        this.bansIssued++;
+        room.bannedPeers.set(peerId, now + this.options.banDurationMs);
+        this.log.warn({ room: room.cid, peerId: binaryToHex(peerId), reporters: outcome.count }, 'peer blocked after integrity reports (cluster)');
+      }
+    }
+    return { count: outcome.count, threshold: this.options.reportThreshold, blocked: outcome.blocked };
+  }
+
   /** Forgets expired bans, and the reports that led to them. */
   sweep(room: Room, now: number): void {
     for (const [peerId, until] of room.bannedPeers) {

@@ -39,7 +39,7 @@ export interface Member {
   lastAnnounce: number;
   index: number;
   /** Offers relayed to this member that it may still answer: offer_id → sender peer id and time; created on the first offer. */
-  pending: Map<string, { from: string; at: number }> | undefined;
+  pending: Map<string, { from: string; at: number; node?: string }> | undefined;
 }
 
 export interface Swarm {
@@ -73,6 +73,8 @@ export class Rooms {
   readonly rooms = new Map<string, Room>();
   swarmCount = 0;
   memberCount = 0;
+  /** Cluster mode only: told when a member leaves, to withdraw it from the shared view. */
+  onLeave: ((member: Member) => void) | undefined;
 
   constructor(private readonly intervalS: number) {}
 
@@ -142,13 +144,15 @@ export class Rooms {
     if (member.completed) swarm.complete--;
     if (conn.members.get(swarm.infoHash) === member) conn.members.delete(swarm.infoHash);
     this.memberCount--;
+    this.onLeave?.(member);
     if (swarm.peers.size === 0) {
       swarm.room.swarms.delete(swarm.infoHash);
       this.swarmCount--;
     }
   }
 
-  rememberOffer(target: Member, offerId: string, from: string, now: number): void {
+  /** `node`: the cluster node holding the offering peer, when it is not this one. */
+  rememberOffer(target: Member, offerId: string, from: string, now: number, node?: string): void {
     let pending = target.pending;
     if (pending === undefined) {
       pending = new Map();
@@ -157,7 +161,7 @@ export class Rooms {
       const oldest = pending.keys().next();
       if (!oldest.done) pending.delete(oldest.value);
     }
-    pending.set(offerId, { from, at: now });
+    pending.set(offerId, node === undefined ? { from, at: now } : { from, at: now, node });
   }
 }
 

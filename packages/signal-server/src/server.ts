@@ -16,6 +16,7 @@ import { Rooms, type Connection, type Room } from './rooms.js';
 import { Sessions, type SessionDirectory } from './sessions.js';
 import { CloseCode, SignalHub, type HubCounters } from './signal-hub.js';
 import { MessageRate } from './message-rate.js';
+import { Cluster } from './cluster.js';
 
 export interface ListenAddress {
   port: number;
@@ -84,6 +85,40 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
   hub.onJoin = (conn, peerId) => {
     if (conn.session !== undefined) sessions.addPeer(conn.session, peerId);
   };
+  const cluster = options.redisUrl === undefined ? undefined : startCluster();
+
+  function startCluster(): Cluster {
+    const started = new Cluster(
+      {
+        redisUrl: options.redisUrl as string,
+        nodeId: options.nodeId,
+        peerTtlMs: options.peerTimeoutMs,
+        refreshMs: Math.max(1000, Math.min(options.peerTimeoutMs / 3, 30_000)),
+        sessionRetentionMs: options.sessionRetentionMs,
+      },
+      {
+        message: (message) => hub.remote(message),
+        *localMembers() {
+          for (const room of rooms.rooms.values()) for (const swarm of room.swarms.values()) for (const peerId of swarm.peers.keys()) yield [room.cid, swarm.infoHash, peerId];
+        },
+        openSessions: () => sessions.openSessions(),
+        stats: () => {
+          const { rooms: _r, uptimeSeconds: _u, ...counts } = stats();
+          return counts;
+        },
+      },
+      log,
+    );
+    hub.cluster = started;
+    sessions.store = started;
+    const local = hub.onJoin;
+    hub.onJoin = (conn, peerId, member) => {
+      local?.(conn, peerId, member);
+      started.join(conn.room.cid, member.swarm.infoHash, peerId);
+    };
+    rooms.onLeave = (member) => started.leave(member.swarm.room.cid, member.swarm.infoHash, member.peerId);
+    return started;
+  }
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes, perMessageDeflate: false, clientTracking: false });
   const router = new HttpRouter();
@@ -282,7 +317,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     options,
     stats,
     room: roomInfo,
-    metrics: () => renderMetrics(stats(), hub.failuresByKind, refusedByKind),
+    metrics: () => renderMetrics(stats(), hub.failuresByKind, refusedByKind, cluster === undefined ? undefined : { node: options.nodeId, up: cluster.up, outages: cluster.outages, published: cluster.published, received: cluster.received }),
     async listen(port = 0, host = '127.0.0.1') {
       if (!httpServer.listening) {
         await new Promise<void>((resolve, reject) => {
@@ -306,8 +341,44 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     },
   };
 
+  const clusterStats = async (): Promise<SignalStats | (SignalStats & { node: string; nodes: number; redis: 'up' | 'down' })> => {
+    const local = stats();
+    if (cluster === undefined) return local;
+    const nodes = await cluster.nodeStats();
+    if (nodes === undefined) return { ...local, node: options.nodeId, nodes: 1, redis: 'down' };
+    // This node's own figures are live; the others' are at most one refresh period old.
+    nodes.set(options.nodeId, local as unknown as Record<string, number>);
+    const total = { ...local } as unknown as Record<string, number>;
+    for (const key of Object.keys(total)) {
+      if (key === 'rooms' || key === 'uptimeSeconds') continue;
+      let sum = 0;
+      for (const figures of nodes.values()) sum += typeof figures[key] === 'number' ? figures[key] : 0;
+      total[key] = sum;
+    }
+    return { ...(total as unknown as SignalStats), node: options.nodeId, nodes: nodes.size, redis: 'up' };
+  };
+
+  const clusterRoom = async (cid: string): Promise<RoomInfo & { clusterPeers?: number }> => {
+    const info = roomInfo(cid);
+    if (cluster === undefined) return info;
+    const counts = await cluster.roomPeers(cid);
+    if (counts === undefined) return info;
+    const local = new Map(info.swarms.map((swarm) => [swarm.infoHash, swarm]));
+    const swarms = [...counts].filter(([, n]) => n > 0).map(([hex, peers]) => {
+      const mine = local.get(hex);
+      return { infoHash: hex, peers, complete: mine?.complete ?? 0, incomplete: peers - (mine?.complete ?? 0), since: mine?.since ?? info.since ?? new Date().toISOString() };
+    });
+    let clusterPeers = 0;
+    for (const swarm of swarms) clusterPeers = Math.max(clusterPeers, swarm.peers);
+    return { ...info, swarms, clusterPeers };
+  };
+
   registerApiRoutes(router, {
     stats,
+    clusterStats,
+    clusterRoom,
+    redis: cluster === undefined ? undefined : () => cluster.ping(),
+    sharedReport: cluster === undefined ? undefined : (cid, key, peerId) => cluster.report(cid, key, peerId, options.reportThreshold, options.banDurationMs),
     room: roomInfo,
     metrics: server.metrics,
     isClosing: () => closing !== undefined,
@@ -344,6 +415,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     if (pingTimer) clearInterval(pingTimer);
     clearInterval(rateTimer);
     clearInterval(congestionTimer);
+    await cluster?.close();
     const open = [...connections];
     await Promise.all(
       open.map(
@@ -377,13 +449,32 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
   return server;
 }
 
-function renderMetrics(stats: SignalStats, failures: Map<string, number>, refused: Map<string, number>): string {
+interface ClusterFigures {
+  node: string;
+  up: boolean;
+  outages: number;
+  published: number;
+  received: number;
+}
+
+function renderMetrics(stats: SignalStats, failures: Map<string, number>, refused: Map<string, number>, cluster: ClusterFigures | undefined): string {
   const lines: string[] = [];
+  const base: Record<string, string> = cluster === undefined ? {} : { node: cluster.node };
+  const render = (labels: Record<string, string>) => {
+    const all = Object.entries({ ...base, ...labels });
+    return all.length === 0 ? '' : `{${all.map(([k, l]) => `${k}="${l.replace(/["\\\n]/g, '_')}"`).join(',')}}`;
+  };
   const metric = (name: string, type: 'gauge' | 'counter', help: string, value: number | [Record<string, string>, number][]) => {
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    if (typeof value === 'number') lines.push(`${name} ${value}`);
-    else for (const [labels, v] of value) lines.push(`${name}{${Object.entries(labels).map(([k, l]) => `${k}="${l.replace(/["\\\n]/g, '_')}"`).join(',')}} ${v}`);
+    if (typeof value === 'number') lines.push(`${name}${render({})} ${value}`);
+    else for (const [labels, v] of value) lines.push(`${name}${render(labels)} ${v}`);
   };
+  if (cluster !== undefined) {
+    metric('spk_signal_redis_up', 'gauge', 'Whether this node reaches Redis (1) or serves its local peers only (0).', cluster.up ? 1 : 0);
+    metric('spk_signal_redis_outages_total', 'counter', 'Times this node lost Redis.', cluster.outages);
+    metric('spk_signal_cluster_published_total', 'counter', 'Offers and answers sent to other nodes.', cluster.published);
+    metric('spk_signal_cluster_received_total', 'counter', 'Offers and answers received from other nodes.', cluster.received);
+  }
   metric('spk_signal_rooms', 'gauge', 'Rooms (videos) with at least one connection.', stats.rooms);
   metric('spk_signal_swarms', 'gauge', 'Swarms (renditions) with at least one peer.', stats.swarms);
   metric('spk_signal_peers', 'gauge', 'Peer ids announced over all swarms.', stats.peers);

@@ -10,6 +10,24 @@ export interface SessionDirectory extends Required<ContributionsDirectory> {
   isConnected(session: string, cid: string): boolean;
 }
 
+/** What another node wrote about a session (cluster mode); see cluster.ts. */
+export interface SharedSession {
+  room: string;
+  address: string;
+  /** Raw peer ids. */
+  peers: string[];
+  connected: boolean;
+  /** Of `peers`, those this session announced first in the cluster. */
+  firstOf: string[];
+}
+
+/** Cluster mode: where sessions are mirrored so other nodes can answer for them. */
+export interface SessionStore {
+  save(session: string, room: string, address: string, peers: Iterable<string>, connected: boolean): void;
+  claimPeer(session: string, peerId: string): void;
+  fetch(session: string): Promise<SharedSession | undefined>;
+}
+
 interface SessionRecord {
   room: string;
   address: string;
@@ -29,18 +47,42 @@ export class Sessions implements SessionDirectory {
    */
   private readonly peerSessions = new Map<string, Set<string>>();
 
+  /** Sessions other nodes hold, fetched on demand; kept briefly so one report costs one fetch. */
+  private readonly shared = new Map<string, SharedSession & { at: number }>();
+  store: SessionStore | undefined;
+
   constructor(private readonly retentionMs: number) {}
+
+  async load(session: string): Promise<void> {
+    if (this.store === undefined) return;
+    const local = this.records.get(session);
+    if (local !== undefined && local.open > 0) return;
+    const found = await this.store.fetch(session);
+    if (found === undefined) this.shared.delete(session);
+    else this.shared.set(session, { ...found, at: Date.now() });
+  }
+
+  private mirror(session: string): void {
+    const record = this.records.get(session);
+    if (record && this.store) this.store.save(session, record.room, record.address, record.peers, record.open > 0);
+  }
+
+  /** Every session open on this node, for the cluster's periodic refresh. */
+  *openSessions(): Iterable<[string, string, string, Iterable<string>]> {
+    for (const [session, record] of this.records) if (record.open > 0) yield [session, record.room, record.address, record.peers];
+  }
 
   open(session: string, room: string, address: string): void {
     const record = this.records.get(session);
     if (record && record.room === room) {
       record.open++;
       record.address = address;
-      return;
+    } else {
+      // The same secret in another room starts over: a session belongs to one video.
+      if (record) this.forgetPeers(session, record);
+      this.records.set(session, { room, address, peers: new Set(), open: (record?.open ?? 0) + 1, closedAt: 0 });
     }
-    // The same secret in another room starts over: a session belongs to one video.
-    if (record) this.forgetPeers(session, record);
-    this.records.set(session, { room, address, peers: new Set(), open: (record?.open ?? 0) + 1, closedAt: 0 });
+    this.mirror(session);
   }
 
   addPeer(session: string, peerId: string): void {
@@ -50,12 +92,19 @@ export class Sessions implements SessionDirectory {
       let owners = this.peerSessions.get(peerId);
       if (!owners) this.peerSessions.set(peerId, (owners = new Set()));
       owners.add(session);
+      if (this.store) {
+        this.store.claimPeer(session, peerId);
+        this.mirror(session);
+      }
     }
   }
 
   /** The session that announced this peer id first, among those still known. */
   firstSessionOfPeer(peerId: string): string | undefined {
-    return this.peerSessions.get(peerId)?.values().next().value;
+    const local = this.peerSessions.get(peerId)?.values().next().value;
+    if (local !== undefined || this.shared.size === 0) return local;
+    for (const [session, shared] of this.shared) if (shared.firstOf.includes(peerId)) return session;
+    return undefined;
   }
 
   private forgetPeers(session: string, record: SessionRecord): void {
@@ -70,10 +119,14 @@ export class Sessions implements SessionDirectory {
     const record = this.records.get(session);
     if (!record) return;
     record.open = Math.max(0, record.open - 1);
-    if (record.open === 0) record.closedAt = now;
+    if (record.open === 0) {
+      record.closedAt = now;
+      this.mirror(session);
+    }
   }
 
   sweep(now: number): void {
+    for (const [session, shared] of this.shared) if (Date.now() - shared.at > 10_000) this.shared.delete(session);
     for (const [session, record] of this.records) {
       if (record.open === 0 && now - record.closedAt >= this.retentionMs) {
         this.forgetPeers(session, record);
@@ -83,19 +136,21 @@ export class Sessions implements SessionDirectory {
   }
 
   peersOfSession(session: string): Iterable<string> {
-    return this.records.get(session)?.peers ?? [];
+    return this.records.get(session)?.peers ?? this.shared.get(session)?.peers ?? [];
   }
 
   addressOfSession(session: string): string | undefined {
-    return this.records.get(session)?.address;
+    return this.records.get(session)?.address ?? this.shared.get(session)?.address;
   }
 
   roomOfSession(session: string): string | undefined {
-    return this.records.get(session)?.room;
+    return this.records.get(session)?.room ?? this.shared.get(session)?.room;
   }
 
   isConnected(session: string, cid: string): boolean {
     const record = this.records.get(session);
-    return record !== undefined && record.open > 0 && record.room === cid;
+    if (record !== undefined && record.open > 0 && record.room === cid) return true;
+    const shared = this.shared.get(session);
+    return shared !== undefined && shared.connected && shared.room === cid;
   }
 }

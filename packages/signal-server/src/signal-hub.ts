@@ -9,6 +9,7 @@ import { isBinaryId } from './ids.js';
 import type { ResolvedOptions } from './options.js';
 import { isBlocked, pickTargets, type Connection, type Member, type Rooms, type Swarm } from './rooms.js';
 import { WriteBatch } from './write-batch.js';
+import type { Cluster, ClusterMessage } from './cluster.js';
 
 export interface HubCounters {
   messages: number;
@@ -42,9 +43,11 @@ export class SignalHub {
   /** Failure replies by reason key, for metrics. */
   readonly failuresByKind = new Map<string, number>();
   /** Called when a connection announces a peer id in a swarm for the first time. */
-  onJoin: ((conn: Connection, peerId: string) => void) | undefined;
+  onJoin: ((conn: Connection, peerId: string, member: Member) => void) | undefined;
   /** Every frame goes through here: one syscall per peer per event-loop turn. */
   readonly batch = new WriteBatch();
+  /** Set in cluster mode: offers that local peers cannot take go to peers on other nodes. */
+  cluster: Cluster | undefined;
 
   constructor(
     private readonly rooms: Rooms,
@@ -153,7 +156,7 @@ export class SignalHub {
         this.rooms.leave(holder);
       }
       member = this.rooms.join(conn, swarm, peerId, now);
-      this.onJoin?.(conn, peerId);
+      this.onJoin?.(conn, peerId, member);
     }
     member.lastAnnounce = now;
     const swarm = member.swarm;
@@ -170,7 +173,44 @@ export class SignalHub {
       }}`,
     );
     if (blocked || !Array.isArray(offers) || offers.length === 0) return;
-    this.relayOffers(member, swarm, offers as Json[], Math.min(numwant, offers.length), now);
+    const wanted = Math.min(numwant, offers.length);
+    const relayed = this.relayOffers(member, swarm, offers as Json[], wanted, now);
+    if (this.cluster !== undefined && relayed < wanted) void this.relayRemote(this.cluster, member, offers as Json[], relayed, wanted - relayed);
+  }
+
+  private async relayRemote(cluster: Cluster, member: Member, offers: Json[], first: number, count: number): Promise<void> {
+    const cid = member.conn.room.cid;
+    const infoHash = member.swarm.infoHash;
+    const peers = await cluster.remotePeers(cid, infoHash, count, member.peerId);
+    for (let i = 0; i < peers.length; i++) {
+      const peer = peers[i] as { node: string; peerId: string };
+      const item = offers[first + i] as Json;
+      cluster.send(peer.node, { t: 'offer', cid, ih: infoHash, from: member.peerId, fromNode: cluster.options.nodeId, to: peer.peerId, oid: item.offer_id as string, sdp: (item.offer as Json).sdp as string });
+      this.counters.offersRelayed++;
+    }
+  }
+
+  /** An offer or answer another node relayed to a peer of this one. */
+  remote(message: ClusterMessage): void {
+    if (typeof message !== 'object' || message === null) return;
+    if (message.t === 'ban') {
+      const banned = this.rooms.rooms.get(message.cid);
+      if (banned !== undefined && typeof message.until === 'number') banned.bannedPeers.set(message.peer, message.until);
+      return;
+    }
+    const room = this.rooms.rooms.get(message.cid);
+    const target = room?.swarms.get(message.ih)?.peers.get(message.to);
+    if (room === undefined || target === undefined || target.conn.closing) return;
+    const now = this.options.now();
+    if (isBlocked(room, target, now) || target.conn.socket.bufferedAmount > this.options.maxBufferedBytes) return;
+    if (typeof message.sdp !== 'string' || message.sdp.length > this.options.maxSdpLength) return;
+    const prefix = `{"action":"announce","info_hash":${JSON.stringify(message.ih)},"peer_id":${JSON.stringify(message.from)},"offer_id":${JSON.stringify(message.oid)}`;
+    if (message.t === 'offer') {
+      this.rooms.rememberOffer(target, message.oid, message.from, now, message.fromNode);
+      this.batch.send(target.conn, `${prefix},"offer":{"type":"offer","sdp":${JSON.stringify(message.sdp)}}}`);
+    } else if (message.t === 'answer') {
+      this.batch.send(target.conn, `${prefix},"answer":{"type":"answer","sdp":${JSON.stringify(message.sdp)}}}`);
+    }
   }
 
   private checkOffer(item: unknown): string | undefined {
@@ -186,7 +226,7 @@ export class SignalHub {
     return undefined;
   }
 
-  private relayOffers(member: Member, swarm: Swarm, offers: Json[], count: number, now: number): void {
+  private relayOffers(member: Member, swarm: Swarm, offers: Json[], count: number, now: number): number {
     const targets = pickTargets(swarm, member, count, member.conn.region, now, this.options.maxBufferedBytes);
     for (let i = 0; i < targets.length; i++) {
       const target = targets[i] as Member;
@@ -197,6 +237,7 @@ export class SignalHub {
       this.batch.send(target.conn, `${member.relayPrefix},"offer_id":${JSON.stringify(offerId)},"offer":{"type":"offer","sdp":${JSON.stringify(sdp)}}}`);
       this.counters.offersRelayed++;
     }
+    return targets.length;
   }
 
   private answer(conn: Connection, msg: Json, now: number): void {
@@ -223,6 +264,12 @@ export class SignalHub {
       return this.fail(conn, 'answer', 'no pending offer with this offer_id from to_peer_id (expired or never relayed)', 'announce', infoHash);
     }
     member.pending?.delete(offerId);
+    if (pending.node !== undefined && this.cluster !== undefined) {
+      member.lastAnnounce = now;
+      this.cluster.send(pending.node, { t: 'answer', cid: conn.room.cid, ih: infoHash, from: peerId, to: toPeerId, oid: offerId, sdp });
+      this.counters.answersRelayed++;
+      return;
+    }
     const target = member.swarm.peers.get(toPeerId);
     if (!target) return this.fail(conn, 'answer', 'the offering peer has left the swarm', 'announce', infoHash);
     if (isBlocked(conn.room, target, now) || isBlocked(conn.room, member, now)) {

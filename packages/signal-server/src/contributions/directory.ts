@@ -15,6 +15,11 @@ export interface SessionDirectory {
    * directory can tell, a session copying someone else's id is not bound to it.
    */
   firstSessionOfPeer?(peerId: string): string | undefined;
+  /**
+   * Cluster mode: fetch what other nodes know of this session before the lookups above, so a
+   * report works on whichever node receives it. Resolves once the lookups can answer.
+   */
+  load?(session: string): Promise<void>;
 }
 
 /** A directory that knows nothing: only sessions already stored in the database can report. */

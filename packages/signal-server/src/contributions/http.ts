@@ -77,6 +77,7 @@ async function route(deps: HttpDeps, req: IncomingMessage, res: ServerResponse, 
     const { value, raw } = await readJsonBody(req, MAX_BODY_BYTES);
     const report = parseReport(value);
     const directory = deps.directory;
+    await directory.load?.(report.session);
     const room = directory.roomOfSession?.(report.session);
     if (room !== undefined && room !== report.videoCid) {
       throw new HttpError(403, `this session joined the room of ${room}, not ${report.videoCid}`);
