@@ -64,6 +64,8 @@ export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
       const { cid, session } = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
       if (typeof cid !== 'string' || !validRoom(cid)) throw new HttpError(400, '`cid` must be the video CID');
       if (typeof session !== 'string' || !SESSION_PATTERN.test(session)) throw new HttpError(400, '`session` must be your 16-128 character session secret');
+      // In a cluster the viewer's socket may be on another node: its session comes from Redis.
+      await deps.sessions.load(session);
       sendJson(res, 200, { connected: deps.sessions.isConnected(session, cid) });
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
