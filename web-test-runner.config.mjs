@@ -1,0 +1,23 @@
+// Browser unit tests (units that need a real DOM or browser APIs but no swarm) run with
+// @web/test-runner in the system Chromium; swarm and end-to-end tests stay on node:test.
+import { esbuildPlugin } from '@web/dev-server-esbuild';
+import { playwrightLauncher } from '@web/test-runner-playwright';
+
+const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+export default {
+  rootDir: '.',
+  files: ['packages/*/test/browser/**/*.spec.ts'],
+  nodeResolve: true,
+  // The sources import `./x.js` for `./x.ts` (NodeNext style): esbuild serves the TypeScript.
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'packages/videojs-spk-p2p/tsconfig.json' })],
+  browsers: [playwrightLauncher({ product: 'chromium', launchOptions: { executablePath, headless: true, args } })],
+  // The machine has 2 shared cores: one page at a time keeps timing-sensitive tests honest.
+  concurrency: 1,
+  concurrentBrowsers: 1,
+  browserStartTimeout: 60_000,
+  testsStartTimeout: 60_000,
+  testsFinishTimeout: 120_000,
+  testFramework: { config: { timeout: 10_000 } },
+};
