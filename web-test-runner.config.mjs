@@ -2,6 +2,8 @@
 // @web/test-runner in the system Chromium; swarm and end-to-end tests stay on node:test.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { readFile } from 'node:fs/promises';
+import { normalize } from 'node:path';
 
 const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
 const args = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -10,6 +12,9 @@ export default {
   rootDir: '.',
   files: ['packages/*/test/browser/**/*.spec.ts'],
   nodeResolve: true,
+  // Sample media as the CDN serves it: its `.ts` files are MPEG-TS segments, which the
+  // TypeScript transform must never touch.
+  middleware: [serveMediaRaw],
   // The sources import `./x.js` for `./x.ts` (NodeNext style): esbuild serves the TypeScript.
   plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'packages/videojs-spk-p2p/tsconfig.json' })],
   browsers: [playwrightLauncher({ product: 'chromium', launchOptions: { executablePath, headless: true, args } })],
@@ -21,3 +26,14 @@ export default {
   testsFinishTimeout: 120_000,
   testFramework: { config: { timeout: 10_000 } },
 };
+
+async function serveMediaRaw(ctx, next) {
+  const path = normalize(decodeURIComponent(ctx.path));
+  if (!path.startsWith('/demo/media/')) return next();
+  try {
+    ctx.body = await readFile(new URL(`.${path}`, import.meta.url));
+    ctx.type = path.endsWith('.json') ? 'application/json' : 'application/octet-stream';
+  } catch {
+    ctx.status = 404;
+  }
+}
