@@ -2,6 +2,8 @@
 // @web/test-runner in the system Chromium; swarm and end-to-end tests stay on node:test.
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { playwrightLauncher } from '@web/test-runner-playwright';
+import { defaultReporter } from '@web/test-runner';
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { normalize } from 'node:path';
 
@@ -24,6 +26,7 @@ export default {
   browserStartTimeout: 60_000,
   testsStartTimeout: 60_000,
   testsFinishTimeout: 120_000,
+  reporters: [defaultReporter(), summaryReporter()],
   testFramework: { config: { timeout: 10_000 } },
 };
 
@@ -36,4 +39,25 @@ async function serveMediaRaw(ctx, next) {
   } catch {
     ctx.status = 404;
   }
+}
+
+/** Counts passed and failed tests (a file that failed to load counts as one failure) for scripts/run-wtr.mjs. */
+function summaryReporter() {
+  return {
+    onTestRunFinished({ sessions }) {
+      const file = process.env.WTR_SUMMARY_FILE;
+      if (!file) return;
+      let passed = 0;
+      let failed = 0;
+      const walk = (suite) => {
+        for (const test of suite.tests) test.passed ? passed++ : test.skipped || failed++;
+        for (const child of suite.suites) walk(child);
+      };
+      for (const session of sessions) {
+        if (session.testResults) walk(session.testResults);
+        if (!session.passed && (session.errors?.length ?? 0) > 0) failed++;
+      }
+      writeFileSync(file, JSON.stringify({ passed, failed, files: sessions.length }));
+    },
+  };
 }
