@@ -6,6 +6,7 @@ import { readdirSync, readFileSync, statSync, mkdtempSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { startTestPostgres } from './test-postgres.mjs';
+import { hasWtrFiles, runWtr } from './run-wtr.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const testRoots = ['packages/signal-server/test', 'packages/videojs-spk-p2p/test', 'packages/spk-player-element/test', 'demo/test'];
@@ -24,7 +25,7 @@ const filter = process.argv.slice(2);
 const files = testRoots.flatMap((dir) => findTests(join(root, dir)))
   .filter((file) => filter.length === 0 || filter.some((part) => file.includes(part)))
   .map((file) => relative(root, file));
-if (files.length === 0) {
+if (files.length === 0 && !hasWtrFiles(root, filter)) {
   console.error('No test files found.');
   process.exit(1);
 }
@@ -50,7 +51,7 @@ if (!env.TEST_DATABASE_URL && files.some((file) => /contributions/.test(file))) 
   env.TEST_DATABASE_URL = postgres.url;
 }
 const tapFile = join(mkdtempSync(join(tmpdir(), 'spk-tests-')), 'results.tap');
-const child = spawn(process.execPath, [
+const child = files.length === 0 ? spawn(process.execPath, ['-e', '']) : spawn(process.execPath, [
   '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`,
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
@@ -70,7 +71,7 @@ child.on('exit', async (code, signal) => {
   await stopPostgres();
   let passed = 0;
   let failed = 0;
-  try {
+  if (files.length > 0) try {
     const tap = readFileSync(tapFile, 'utf8');
     passed = Number(/^# pass (\d+)$/m.exec(tap)?.[1] ?? 0);
     failed = Number(/^# fail (\d+)$/m.exec(tap)?.[1] ?? 0) + Number(/^# cancelled (\d+)$/m.exec(tap)?.[1] ?? 0);
@@ -78,6 +79,7 @@ child.on('exit', async (code, signal) => {
     failed = Math.max(failed, 1);
   }
   if (code !== 0 && failed === 0) failed = 1;
-  console.log(`\n${passed} passed, ${failed} failed`);
-  process.exit(code ?? (signal ? 1 : 0));
+  const browser = await runWtr(root, filter);
+  console.log(`\n${passed + browser.passed} passed, ${failed + browser.failed} failed`);
+  process.exit(code || browser.code || (signal ? 1 : 0));
 });
