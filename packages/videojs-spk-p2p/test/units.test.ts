@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SAMPLE_DIR } from '../../../demo/media/sample.js';
-import { IntegrityMap } from '../src/integrity.js';
+import { IntegrityMap } from '../src/integrity/sha256-map.js';
 import { DEFAULTS, iceServersOf, SpkP2pOptionsError, validateOptions } from '../src/options.js';
 import { parseRangeHeader, segmentRuntimeId } from '../src/segment-map.js';
 import { createSessionSecret, peerIdToHex, reportUrlFor, trackerUrlFor } from '../src/swarm.js';
