@@ -159,7 +159,7 @@ describe('local CDN as a trustless IPFS gateway', () => {
   });
 
   it('answers ?format=raw and Accept: application/vnd.ipld.raw with the block, and both roots by path', async () => {
-    for (const init of [{ query: '?format=raw', headers: {} }, { query: '', headers: { Accept: 'application/vnd.ipld.raw' } }]) {
+    for (const init of [{ query: '?format=raw', headers: {} as Record<string, string> }, { query: '', headers: { Accept: 'application/vnd.ipld.raw' } as Record<string, string> }]) {
       const res = await fetch(`${cdn.url}/ipfs/${SAMPLE_CID}${init.query}`, { headers: init.headers });
       assert.equal(res.status, 200);
       assert.equal(res.headers.get('content-type'), 'application/vnd.ipld.raw');
