@@ -9,6 +9,8 @@
  * `/files/<cid>/…` serves the same files under a CDN's own layout (a path that names no CID to
  * a player), and a playlist asked for with `?token=…` lists its URIs with that token, as signed
  * CDN URLs do: every viewer then fetches different URLs for the same segments.
+ *
+ * It also answers trustless-gateway block requests (`/ipfs/<cid>?format=raw`), see trustless-gateway.ts.
  */
 import { createReadStream, type Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
@@ -18,6 +20,7 @@ import { extname, join, normalize, sep } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MEDIA_ROOT } from '../media/sample.js';
+import { type BlockFault, isBlockRequest, TrustlessGateway } from './trustless-gateway.js';
 
 export interface CdnOptions {
   /** Folder holding `ipfs/<cid>/…`; defaults to the committed sample media. */
@@ -38,6 +41,9 @@ export interface BytesServed {
   total: number;
   requests: number;
   byClient: Record<string, number>;
+  /** Raw IPFS blocks answered (`?format=raw`), counted apart from the media bytes. */
+  blockRequests: number;
+  blockBytes: number;
 }
 
 export interface CdnServer {
@@ -51,6 +57,8 @@ export interface CdnServer {
   /** Latency for every media response, or only for one client's (`clientUrl`) when `clientId` is given. */
   setLatency(ms: number, clientId?: string): void;
   setBandwidth(bytesPerSec: number): void;
+  /** Makes every block answer broken in one way, to play a lying or misconfigured gateway. */
+  setBlockFault(fault: BlockFault): void;
   close(): Promise<void>;
 }
 
@@ -175,7 +183,9 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
   let latencyMs = options.latencyMs ?? 0;
   const latencyByClient = new Map<string, number>();
   let bandwidth = options.bandwidthBytesPerSec ?? 0;
-  let counters: BytesServed = { total: 0, requests: 0, byClient: {} };
+  const emptyCounters = (): BytesServed => ({ total: 0, requests: 0, byClient: {}, blockRequests: 0, blockBytes: 0 });
+  let counters = emptyCounters();
+  const gateway = new TrustlessGateway(ipfsRoot);
   const throttles = new WeakMap<Socket, ConnectionThrottle>();
   const sockets = new Set<Socket>();
 
@@ -275,7 +285,7 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
     if (req.method === 'OPTIONS') {
       res.writeHead(204, {
         'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
-        'Access-Control-Allow-Headers': 'Range, Content-Type',
+        'Access-Control-Allow-Headers': 'Range, Content-Type, Accept',
         'Access-Control-Max-Age': '600',
       });
       res.end();
@@ -286,11 +296,11 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
       return;
     }
     let pathname: string;
-    let token: string | null;
+    let search: URLSearchParams;
     try {
       const requestUrl = new URL(req.url ?? '/', 'http://cdn.local');
       pathname = decodeURIComponent(requestUrl.pathname);
-      token = requestUrl.searchParams.get('token');
+      search = requestUrl.searchParams;
     } catch {
       fail(res, 400, 'Bad request path');
       return;
@@ -314,11 +324,28 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
     }
     const layout = /^\/(?:ipfs|files)\//.exec(mediaPath)?.[0];
     if (layout !== undefined) {
-      const file = normalize(join(ipfsRoot, mediaPath.slice(layout.length)));
+      const [name = '', ...rest] = mediaPath.slice(layout.length).split('/');
+      if (layout === '/ipfs/' && isBlockRequest(search, req.headers.accept)) {
+        if (rest.some((part) => part !== '')) {
+          fail(res, 400, 'This gateway answers ?format=raw for a bare CID only, not a path');
+          return;
+        }
+        const answer = await gateway.block(name);
+        if (answer.status === 200) {
+          counters.blockRequests += 1;
+          counters.blockBytes += typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.length;
+        }
+        res.writeHead(answer.status, answer.headers);
+        res.end(req.method === 'HEAD' ? undefined : answer.body);
+        return;
+      }
+      const folder = await gateway.folderOf(name);
+      const file = normalize(join(ipfsRoot, folder, ...rest));
       if (!isInside(ipfsRoot, file)) {
         fail(res, 403, 'Forbidden');
         return;
       }
+      const token = search.get('token');
       if (token !== null && extname(file) === '.m3u8') await sendSignedPlaylist(res, file, token);
       else await sendFile(req, res, file, { clientId });
       return;
@@ -370,7 +397,7 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
     },
     bytesServed: () => ({ ...counters, byClient: { ...counters.byClient } }),
     resetCounters: () => {
-      counters = { total: 0, requests: 0, byClient: {} };
+      counters = emptyCounters();
     },
     setLatency: (ms, clientId) => {
       if (clientId === undefined) latencyMs = Math.max(0, ms);
@@ -378,6 +405,9 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
     },
     setBandwidth: (bytesPerSec) => {
       bandwidth = Math.max(0, bytesPerSec);
+    },
+    setBlockFault: (fault) => {
+      gateway.fault = fault;
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -1,7 +1,9 @@
 /**
  * Makes the sample VOD every test, demo and benchmark plays, in the layout 3Speak's encoder
  * writes to IPFS: <CID>/manifest.m3u8 (master), <rendition>/index.m3u8, <rendition>/<rendition>_<n>.ts
- * (6 s MPEG-TS segments), a thumbnail, and a PeerTube-style sha256 integrity map.
+ * (6 s MPEG-TS segments), a thumbnail, and a PeerTube-style sha256 integrity map. The folder is
+ * named by its real IPFS CID, the one kubo's classic `ipfs add -r --wrap-with-directory` gives
+ * (see unixfs-dag.ts); sample.json also records the CID of kubo's newer CIDv1/raw-leaves profile.
  *
  * Run once with ffmpeg installed (`node --import tsx demo/media/make-sample.ts`); its output is
  * committed so nothing else needs ffmpeg.
@@ -12,7 +14,7 @@ import { mkdtempSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, 
 import { dirname, join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { cidV0FromDigest } from './cid.js';
+import { buildUnixfsDag } from './unixfs-dag.js';
 
 const DURATION_S = 60;
 const SEGMENT_S = 6;
@@ -81,23 +83,22 @@ function listFiles(dir: string): string[] {
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 const files = listFiles(work);
 const integrity: Record<string, string> = {};
-const rootHash = createHash('sha256');
 for (const file of files) {
   const rel = relative(work, file);
   const digest = sha256(readFileSync(file));
   if (rel.endsWith('.ts')) integrity[rel] = digest;
-  rootHash.update(`${rel}\0${digest}\n`);
 }
 writeFileSync(join(work, 'segments-sha256.json'), `${JSON.stringify(integrity, null, 2)}\n`);
 
-// A CIDv0-shaped id derived from the content, so regenerated media gets a new, stable name.
-const cid = cidV0FromDigest(rootHash.digest());
+const cid = (await buildUnixfsDag(work, 'kubo-v0')).rootCid;
+const cidV1 = (await buildUnixfsDag(work, 'kubo-v1')).rootCid;
 rmSync(ipfsRoot, { recursive: true, force: true });
 mkdirSync(ipfsRoot, { recursive: true });
 renameSync(work, join(ipfsRoot, cid));
 
 const sample = {
   cid,
+  cidV1,
   durationSeconds: DURATION_S,
   segmentSeconds: SEGMENT_S,
   renditions: RENDITIONS.map((r) => r.name),

@@ -1,9 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as dagPb from '@ipld/dag-pb';
+import { CID } from 'multiformats/cid';
 import { startCdn, parseRange, type CdnServer } from '../cdn/cdn-server.js';
-import { SAMPLE_CID, SAMPLE_DIR, SAMPLE_MANIFEST_PATH } from '../media/sample.js';
+import { SAMPLE_CID, SAMPLE_CID_V1, SAMPLE_DIR, SAMPLE_MANIFEST_PATH } from '../media/sample.js';
+import { buildUnixfsDag, multihashKey } from '../media/unixfs-dag.js';
 
 const segmentPath = `/ipfs/${SAMPLE_CID}/480p/480p_1.ts`;
 const segmentFile = join(SAMPLE_DIR, '480p', '480p_1.ts');
@@ -131,5 +136,43 @@ describe('local CDN shaping', () => {
     } finally {
       await cdn.close();
     }
+  });
+});
+
+describe('local CDN as a trustless IPFS gateway', () => {
+  let cdn: CdnServer;
+  before(async () => {
+    cdn = await startCdn();
+  });
+  after(() => cdn.close());
+
+  it('the sample folder has the CIDs kubo computes (classic v0 and unixfs-v1-2025)', async () => {
+    assert.equal((await buildUnixfsDag(SAMPLE_DIR, 'kubo-v0')).rootCid, SAMPLE_CID);
+    assert.equal((await buildUnixfsDag(SAMPLE_DIR, 'kubo-v1')).rootCid, SAMPLE_CID_V1);
+    // Known answer from kubo itself: `printf 'hello world\n' | ipfs add` gives this CID.
+    const dir = mkdtempSync(join(tmpdir(), 'kubo-known-'));
+    writeFileSync(join(dir, 'hello.txt'), 'hello world\n');
+    const dag = await buildUnixfsDag(dir, 'kubo-v0');
+    const root = dagPb.decode(dag.blocks.get(multihashKey(CID.parse(dag.rootCid))) as Uint8Array);
+    assert.equal(root.Links[0]?.Hash.toString(), 'QmT78zSuBmuS4z925WZfrqQ1qHaJ56DQaTfyMUF7F8ff5o');
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers ?format=raw and Accept: application/vnd.ipld.raw with the block, and both roots by path', async () => {
+    for (const init of [{ query: '?format=raw', headers: {} as Record<string, string> }, { query: '', headers: { Accept: 'application/vnd.ipld.raw' } as Record<string, string> }]) {
+      const res = await fetch(`${cdn.url}/ipfs/${SAMPLE_CID}${init.query}`, { headers: init.headers });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get('content-type'), 'application/vnd.ipld.raw');
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      assert.deepEqual(new Uint8Array(createHash('sha256').update(bytes).digest()), CID.parse(SAMPLE_CID).multihash.digest);
+      assert.ok(dagPb.decode(bytes).Links.some((link) => link.Name === '480p'));
+    }
+    const v1 = await fetch(`${cdn.url}/ipfs/${SAMPLE_CID_V1}/480p/480p_1.ts`);
+    assert.equal(v1.status, 200);
+    assert.deepEqual(Buffer.from(await v1.arrayBuffer()), readFileSync(segmentFile));
+    assert.equal((await fetch(`${cdn.url}/ipfs/bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy?format=raw`)).status, 404);
+    assert.equal((await fetch(`${cdn.url}/ipfs/nonsense?format=raw`)).status, 400);
+    assert.equal((await fetch(`${cdn.url}/ipfs/${SAMPLE_CID}/480p?format=raw`)).status, 400);
+    assert.ok(cdn.bytesServed().blockBytes > 0);
   });
 });

@@ -1,3 +1,4 @@
+import { INTEGRITY_POLICIES, type IntegrityPolicy } from './integrity/policy.js';
 /** A TURN server as RTCIceServer wants it; username/credential are optional for URL-embedded auth. */
 export interface TurnServer {
   urls: string | string[];
@@ -41,6 +42,13 @@ export interface SpkP2pOptions {
   uploadLimit?: number;
   /** URL of the sha256 map; `false` disables the integrity check; unset means beside the master playlist. */
   integrityUrl?: string | false;
+  /**
+   * How peer and gateway bytes are checked (see integrity/segment-verifier.ts): `auto` (default:
+   * the IPFS CID, else the sha256 map, else no P2P download), `cid`, `sha256`, or `off` (trust peers).
+   */
+  integrity?: IntegrityPolicy;
+  /** Trustless IPFS gateways for the CID check's blocks; empty means the master playlist's gateway. */
+  ipfsGateways?: string[];
   /** Show the small stats overlay. */
   overlay?: boolean;
   /** Let VHS use ManagedMediaSource (iOS 17.1+). Must be set before the source is loaded. */
@@ -82,6 +90,8 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   cdnFallbackDelay: 600,
   uploadLimit: 0,
   integrityUrl: undefined,
+  integrity: 'auto',
+  ipfsGateways: [],
   overlay: false,
   useManagedMediaSource: false,
   statsInterval: 1000,
@@ -141,6 +151,8 @@ export function validateOptions(merged: Record<string, unknown>): ResolvedOption
   if (merged.integrityUrl !== undefined && merged.integrityUrl !== false && typeof merged.integrityUrl !== 'string') {
     fail('`integrityUrl` must be a URL string or false');
   }
+  if (!INTEGRITY_POLICIES.includes(merged.integrity as IntegrityPolicy)) fail(`\`integrity\` must be one of ${INTEGRITY_POLICIES.join(', ')}`);
+  if (!isStringArray(merged.ipfsGateways)) fail('`ipfsGateways` must be an array of gateway URLs');
   const tuning = merged.tuning as Record<string, unknown> | null;
   if (tuning === null || typeof tuning !== 'object') fail('`tuning` must be an object');
   for (const key of ['highDemandWindow', 'highDemandWindowAlone', 'p2pWindow', 'httpWindow', 'discoveryGraceMs']) {

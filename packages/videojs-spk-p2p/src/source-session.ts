@@ -1,6 +1,7 @@
 import videojs from 'video.js';
 import type { Core, CoreConfig, PeerDetails, SegmentErrorDetails } from 'p2p-media-loader-core';
-import { defaultIntegrityUrl, IntegrityMap } from './integrity.js';
+import type { SegmentVerifier } from './integrity/segment-verifier.js';
+import { checkSegment, enableVerifiedP2P } from './integrity/p2p-gate.js';
 import { iceServersOf, type ResolvedOptions } from './options.js';
 import { SegmentLoader, type CdnFallbackReason, type LoadedSegment } from './segment-loader.js';
 import { SegmentMap, type MappedSegment } from './segment-map.js';
@@ -79,7 +80,7 @@ export class SourceSession {
   private segmentLoader: SegmentLoader | undefined;
   private segmentMap: SegmentMap | undefined;
   private storage: LimitedSegmentStorage | undefined;
-  private integrity: Promise<IntegrityMap | null> = Promise.resolve(null);
+  private verifier: Promise<SegmentVerifier | undefined> = Promise.resolve(undefined);
   private readonly mismatchedUrls = new Set<string>();
   private firstSegmentDone = false;
   /** VHS's latest segment request before the first arrived: it names the rendition whose swarm to join early. */
@@ -199,8 +200,19 @@ export class SourceSession {
     const { options } = this.host;
     const videoCid = this.videoCid;
     if (videoCid === undefined) return;
-    const integrityUrl = options.integrityUrl === false ? undefined : (options.integrityUrl ?? defaultIntegrityUrl(this.masterUrl));
-    this.integrity = integrityUrl ? IntegrityMap.load(integrityUrl) : Promise.resolve(null);
+    // Lazily, like the engine: the IPFS format libraries stay out of the first-frame bundle.
+    this.verifier = import('./integrity/segment-verifier.js').then(
+      (m) =>
+        new m.SegmentVerifier({
+          ...options,
+          videoCid,
+          policy: options.integrity,
+          gateways: options.ipfsGateways,
+          masterUrl: this.masterUrl,
+          onProblem: this.onIntegrityProblem,
+        }),
+      () => undefined,
+    );
     let module: typeof import('p2p-media-loader-core');
     try {
       // Loaded on demand so the first segment (always from the CDN) never waits for it.
@@ -224,7 +236,8 @@ export class SourceSession {
     const config: CoreConfig = {
       announceTrackers: options.trackerUrls.map((url) => trackerUrlFor(url, videoCid, this.host.secret)),
       rtcConfig: { iceServers: iceServersOf(options) },
-      simultaneousP2PDownloads: options.maxPeers,
+      // No peer download until the verifier knows how to check peer bytes (see enableVerifiedP2P).
+      simultaneousP2PDownloads: 0,
       p2pNotReceivingBytesTimeoutMs: options.cdnFallbackDelay,
       // One retry, not the core's three: each retry of a silent peer costs another
       // cdnFallbackDelay, so three made a dead peer cost ~3 s before the CDN took over.
@@ -238,6 +251,7 @@ export class SourceSession {
       segmentMemoryStorageLimit: options.storageLimitMiB,
       customSegmentStorageFactory: () => storage,
       validateP2PSegment: this.validateP2PSegment,
+      validateHTTPSegment: this.validateHTTPSegment,
       swarmId: videoCid,
     };
     const core = new module.Core(config);
@@ -252,6 +266,7 @@ export class SourceSession {
     core.addEventListener('onTrackerError', this.onTrackerError);
     core.addEventListener('onTrackerWarning', this.onTrackerError);
     this.core = core;
+    void this.verifier.then((verifier) => enableVerifiedP2P(verifier, core, options.maxPeers, () => this.core === core));
     this.trackerWatch = new TrackerWatch({
       trackerUrls: options.trackerUrls,
       videoCid,
@@ -384,14 +399,30 @@ export class SourceSession {
     byteRange: { start: number; end: number } | undefined,
     data: ArrayBuffer,
   ): Promise<boolean> => {
-    const map = await this.integrity;
-    if (!map) return true;
-    const verdict = await map.verify(url, byteRange, data);
+    const verdict = await checkSegment(await this.verifier, url, byteRange, data);
     if (verdict === 'mismatch') {
       this.stats.integrityFailures += 1;
       this.mismatchedUrls.add(url);
     }
+    // Bytes that cannot be checked are never taken from a peer; HTTP and serving go on.
+    if (verdict === 'unverifiable') this.core?.applyDynamicConfig({ simultaneousP2PDownloads: 0 });
     return verdict === 'ok';
+  };
+
+  /** A lying gateway or CDN: its bytes are neither shared nor played, and the core retries them. */
+  private readonly validateHTTPSegment = async (
+    url: string,
+    byteRange: { start: number; end: number } | undefined,
+    data: ArrayBuffer,
+  ): Promise<boolean> => {
+    const verdict = await checkSegment(await this.verifier, url, byteRange, data);
+    if (verdict === 'mismatch' && !this.ended) this.host.trigger('gatewayintegrityfailure', { url });
+    return verdict !== 'mismatch';
+  };
+
+  private readonly onIntegrityProblem = (message: string) => {
+    videojs.log.warn(`videojs-spk-p2p: ${message}`);
+    if (!this.ended) this.host.trigger('integrityproblem', { message });
   };
 
   /** The core drops a peer whose segment failed validation; here it is also reported. */

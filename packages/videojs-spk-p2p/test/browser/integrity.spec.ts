@@ -1,5 +1,5 @@
 import { assert } from '@esm-bundle/chai';
-import { IntegrityMap } from '../../src/integrity.js';
+import { IntegrityMap } from '../../src/integrity/sha256-map.js';
 
 async function sampleCid(): Promise<string> {
   const sample = (await (await fetch('/demo/media/sample.json')).json()) as { cid: string };

@@ -1,4 +1,4 @@
-import { bytesToHex } from './hex.js';
+import { bytesToHex } from '../hex.js';
 
 /** A segment's expected SHA-256, whole-file or per byte range (PeerTube's `segments-sha256.json` format). */
 type HashEntry = string | Record<string, string>;
