@@ -6,7 +6,7 @@ import { iceServersOf, type ResolvedOptions } from './options.js';
 import { SegmentLoader, type CdnFallbackReason, type LoadedSegment } from './segment-loader.js';
 import { SegmentMap, type MappedSegment } from './segment-map.js';
 import { LimitedSegmentStorage } from './segment-storage.js';
-import { StatsCollector, type SegmentSource, type SpkP2pMode, type SpkP2pStats } from './stats.js';
+import { StatsCollector, type SegmentSource } from './stats.js';
 import { peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
 import { TrackerWatch } from './tracker-watch.js';
 import type { UploadLimiter } from './upload-limiter.js';
@@ -117,10 +117,6 @@ export class SourceSession {
     return this.reporter;
   }
 
-  snapshot(mode: SpkP2pMode): SpkP2pStats {
-    return this.stats.snapshot(mode);
-  }
-
   /** Peers that were turned away forgot what we hold: tell them again. */
   announceAll(): void {
     this.storage?.announceAll();
@@ -135,13 +131,7 @@ export class SourceSession {
     const core = this.core;
     if (core) {
       this.segmentLoader?.detach();
-      core.removeEventListener('onPeerConnect', this.onPeerConnect);
-      core.removeEventListener('onPeerClose', this.onPeerClose);
-      core.removeEventListener('onSegmentError', this.onCoreSegmentError);
-      core.removeEventListener('onChunkUploaded', this.onChunkUploaded);
-      core.removeEventListener('onChunkDownloaded', this.onChunkDownloaded);
-      core.removeEventListener('onTrackerError', this.onTrackerError);
-      core.removeEventListener('onTrackerWarning', this.onTrackerError);
+      this.listenToCore(core, 'removeEventListener');
       core.destroy();
     }
     this.segmentMap?.clear();
@@ -257,14 +247,7 @@ export class SourceSession {
     const core = new module.Core(config);
     // Without its query: viewers with signed, per-viewer URLs still name the same playlist.
     core.setManifestResponseUrl(this.masterUrl);
-    core.addEventListener('onPeerConnect', this.onPeerConnect);
-    core.addEventListener('onPeerClose', this.onPeerClose);
-    core.addEventListener('onSegmentError', this.onCoreSegmentError);
-    core.addEventListener('onChunkUploaded', this.onChunkUploaded);
-    core.addEventListener('onChunkDownloaded', this.onChunkDownloaded);
-    // A refused or broken WebSocket reaches the engine as a tracker warning.
-    core.addEventListener('onTrackerError', this.onTrackerError);
-    core.addEventListener('onTrackerWarning', this.onTrackerError);
+    this.listenToCore(core, 'addEventListener');
     this.core = core;
     void this.verifier.then((verifier) => enableVerifiedP2P(verifier, core, options.maxPeers, () => this.core === core));
     this.trackerWatch = new TrackerWatch({
@@ -292,6 +275,18 @@ export class SourceSession {
       this.tuneHighDemandWindow();
     }, options.tuning.discoveryGraceMs);
     this.host.trigger('coreready');
+  }
+
+  /** One list of the engine events a session follows, for attaching and detaching alike. */
+  private listenToCore(core: Core, method: 'addEventListener' | 'removeEventListener'): void {
+    core[method]('onPeerConnect', this.onPeerConnect);
+    core[method]('onPeerClose', this.onPeerClose);
+    core[method]('onSegmentError', this.onCoreSegmentError);
+    core[method]('onChunkUploaded', this.onChunkUploaded);
+    core[method]('onChunkDownloaded', this.onChunkDownloaded);
+    // A refused or broken WebSocket reaches the engine as a tracker warning.
+    core[method]('onTrackerError', this.onTrackerError);
+    core[method]('onTrackerWarning', this.onTrackerError);
   }
 
   /**
@@ -382,7 +377,7 @@ export class SourceSession {
     this.host.trigger('segmentloaded', event);
   }
 
-  bufferAheadSeconds(): number {
+  private bufferAheadSeconds(): number {
     const player = this.host.player;
     const position = player.currentTime();
     const buffered = player.buffered();

@@ -5,23 +5,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../../demo/test-support/browser.js';
 import { startSignalProcess, type SignalProcess } from '../../../demo/test-support/signal-process.js';
+import { freePort } from '../../signal-server/test/cluster-support.js';
 import type { CdnServer } from '../../../demo/cdn/cdn-server.js';
 import { SAMPLE_CID } from '../../../demo/media/sample.js';
 import { startTestCdn, waitFor } from './support.js';
 import { openSitePlayer, type SitePage } from './site-support.js';
-
-/** A loopback port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('videojs-spk-p2p: signal server outages', () => {
   let browser: Browser;
