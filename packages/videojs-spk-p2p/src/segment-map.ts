@@ -1,4 +1,5 @@
 import type { Segment, Stream, StreamType } from 'p2p-media-loader-core';
+import { audioStreamProps, variantStreamProps, type StreamIdProps, type VariantAttributes } from './stream-ids.js';
 
 /** The parts of a VHS (m3u8-parser) playlist the mapping reads. */
 export interface VhsSegment {
@@ -14,13 +15,7 @@ export interface VhsPlaylist {
   uri?: string;
   mediaSequence?: number;
   endList?: boolean;
-  attributes?: {
-    BANDWIDTH?: number;
-    CODECS?: string;
-    RESOLUTION?: { width?: number; height?: number };
-    'FRAME-RATE'?: number;
-    'VIDEO-RANGE'?: string;
-  };
+  attributes?: VariantAttributes;
   segments?: VhsSegment[];
 }
 
@@ -29,16 +24,7 @@ export interface VhsMain {
   mediaGroups?: { AUDIO?: Record<string, Record<string, { playlists?: VhsPlaylist[]; language?: string }>> };
 }
 
-export type StreamIdFunction = (props: {
-  bitrate?: number | null;
-  codecs?: string | null;
-  width?: number | null;
-  height?: number | null;
-  frameRate?: number | null;
-  videoRange?: string | null;
-  language?: string | null;
-  name?: string | null;
-}) => string;
+export type StreamIdFunction = (props: StreamIdProps) => string;
 
 export interface MappedSegment {
   streamRuntimeId: string;
@@ -68,9 +54,8 @@ export function segmentRuntimeId(url: string, byteRange: ByteRange | undefined):
  * Keeps the core's view of streams and segments in step with the playlists VHS has loaded,
  * and finds the core segment behind a VHS request (URL plus Range header).
  *
- * External ids follow the hls.js integration's rules (position for VOD, media sequence + position
- * for live) so our peers
- * could share a swarm with hls.js/Shaka viewers of the same video and core version.
+ * Stream ids (stream-ids.ts) and external ids (position for VOD) follow p2p-media-loader-hlsjs's
+ * rules, so our peers share the swarms of hls.js viewers of the same video and core version.
  */
 export class SegmentMap {
   private readonly bySegmentId = new Map<string, MappedSegment>();
@@ -87,12 +72,13 @@ export class SegmentMap {
   sync(main: VhsMain | undefined): void {
     if (!main) return;
     const renditions = main.playlists ?? [];
-    for (const playlist of renditions) this.syncPlaylist(playlist, 'main', undefined);
-    for (const group of Object.values(main.mediaGroups?.AUDIO ?? {})) {
-      for (const [label, rendition] of Object.entries(group)) {
-        for (const playlist of rendition.playlists ?? []) {
-          this.syncPlaylist(playlist, 'secondary', rendition.language ?? label);
-        }
+    for (const playlist of renditions) this.syncPlaylist(playlist, 'main', () => variantStreamProps(playlist.attributes ?? {}));
+    const variants = renditions.map((playlist) => playlist.attributes ?? {});
+    for (const [groupId, group] of Object.entries(main.mediaGroups?.AUDIO ?? {})) {
+      for (const [name, rendition] of Object.entries(group)) {
+        const props = () =>
+          audioStreamProps({ groupId, name, ...(rendition.language !== undefined ? { language: rendition.language } : {}) }, variants);
+        for (const playlist of rendition.playlists ?? []) this.syncPlaylist(playlist, 'secondary', props);
       }
     }
   }
@@ -119,27 +105,14 @@ export class SegmentMap {
     this.streamSegments.clear();
   }
 
-  private syncPlaylist(playlist: VhsPlaylist, type: StreamType, language: string | undefined): void {
+  private syncPlaylist(playlist: VhsPlaylist, type: StreamType, streamProps: () => StreamIdProps): void {
     const runtimeId = playlist.resolvedUri ?? playlist.id;
     const segments = playlist.segments;
     // Live playlists slide and renumber; only VOD (3Speak's case) is shared, live stays on HTTP.
     if (runtimeId === undefined || !segments || segments.length === 0 || playlist.endList !== true) return;
     const known = this.knownSegmentCounts.get(runtimeId);
     if (known === undefined) {
-      const attributes = playlist.attributes ?? {};
-      this.sink.addStreamIfNoneExists({
-        runtimeId,
-        type,
-        index: this.streamIdOf({
-          bitrate: attributes.BANDWIDTH ?? null,
-          codecs: attributes.CODECS ?? null,
-          width: attributes.RESOLUTION?.width ?? null,
-          height: attributes.RESOLUTION?.height ?? null,
-          frameRate: attributes['FRAME-RATE'] ?? null,
-          videoRange: attributes['VIDEO-RANGE'] ?? null,
-          language: language ?? null,
-        }),
-      });
+      this.sink.addStreamIfNoneExists({ runtimeId, type, index: this.streamIdOf(streamProps()) });
     }
     const from = known ?? 0;
     if (from >= segments.length) return;

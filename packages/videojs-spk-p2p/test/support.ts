@@ -41,6 +41,11 @@ export function startTestCdn(options: CdnOptions = {}): Promise<CdnServer> {
       '/dist': join(PACKAGE_DIR, 'dist'),
       '/pages': join(here, 'pages'),
       '/vendor/video.js': join(repoRoot, 'node_modules', 'video.js', 'dist'),
+      // What an hls.js + p2p-media-loader site loads (interop tests).
+      '/vendor/hls.js': join(repoRoot, 'node_modules', 'hls.js', 'dist'),
+      '/vendor/p2pml-core': join(repoRoot, 'node_modules', 'p2p-media-loader-core', 'dist'),
+      '/vendor/p2pml-hlsjs': join(repoRoot, 'node_modules', 'p2p-media-loader-hlsjs', 'dist'),
+      '/lib': join(PACKAGE_DIR, 'lib'),
       ...options.staticDirs,
     },
   });
@@ -89,6 +94,8 @@ export interface OpenPlayerOptions {
   pageUrl: string;
   /** Player size in CSS pixels (VHS caps the rendition by it); 320×180 by default. */
   size?: { width: number; height: number };
+  /** Called with the new page before it loads (e.g. to watch its WebSockets). */
+  onPage?: (page: Page) => void;
 }
 
 export async function openPlayer(browser: Browser, opts: OpenPlayerOptions): Promise<PlayerPage> {
@@ -96,6 +103,7 @@ export async function openPlayer(browser: Browser, opts: OpenPlayerOptions): Pro
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  opts.onPage?.(page);
   if (opts.initScript) await page.addInitScript(opts.initScript);
   await page.goto(opts.pageUrl);
   await page.waitForFunction(() => (window as unknown as { spkReady?: boolean }).spkReady === true, undefined, { timeout: 15_000 });
