@@ -165,4 +165,77 @@ describe('videojs-spk-p2p: one swarm with hls.js + p2p-media-loader-hlsjs viewer
       masters.remove();
     }
   });
+
+  it('hls.js and Video.js viewers share one swarm: each kind downloads segments from the other', async () => {
+    const { browser, cdn, tracker } = fixture;
+    const hlsSource = { tracker: tracker.url, cid: SAMPLE_CID };
+    const seeder = await openHlsSite(browser, cdn.url, { ...hlsSource, src: manifestUrl(cdn, 'hls-seeder'), rate: 4 });
+    let ours: (PlayerPage & { announced: Announced }) | undefined;
+    let joiner: HlsSite | undefined;
+    try {
+      await waitForHlsEnd(seeder, 60_000);
+      // Our viewer's only peer is the hls.js seeder.
+      ours = await openOurs(browser, cdn.url, manifestUrl(cdn, 'ours'), tracker.url, 2);
+      const oursEnd = await waitForEnd(ours, 90_000);
+      const seederIds = seeder.announced.peerIds;
+      const oursIds = ours.announced.peerIds;
+      assert.equal(seederIds.size, 1);
+      assert.equal(oursIds.size, 1);
+      const fromSeeder = (await ours.events('segmentloaded')).filter((event) => event.source === 'p2p');
+      console.log(`our viewer: ${fromSeeder.length} segments from the hls.js peer`);
+      assert.ok(fromSeeder.length >= 3, `our viewer took ${fromSeeder.length} segments from the hls.js peer`);
+      for (const event of fromSeeder) assert.ok(seederIds.has(hexId(String(event.peerId))), 'from the hls.js peer');
+      // Bytes from an hls.js peer count in our stats like any peer's.
+      const p2pBytes = fromSeeder.reduce((sum, event) => sum + Number(event.bytes), 0);
+      assert.equal(oursEnd.stats.p2pBytes, p2pBytes);
+      assert.deepEqual(oursEnd.errors, []);
+      // The same rendition's swarm: what our viewer announced, the hls.js viewer announced too.
+      const shared = [...ours.announced.infoHashes].filter((hash) => seeder.announced.infoHashes.has(hash));
+      assert.ok(shared.length >= 1, 'a shared info_hash');
+
+      // The hls.js seeder leaves; a new hls.js viewer can only get peer bytes from ours.
+      await seeder.close();
+      joiner = await openHlsSite(browser, cdn.url, { ...hlsSource, src: manifestUrl(cdn, 'hls-joiner'), rate: 2 });
+      const joinerEnd = await waitForHlsEnd(joiner, 90_000);
+      const fromOurs = joinerEnd.segments.filter((segment) => segment.source === 'p2p');
+      assert.ok(fromOurs.length >= 3, `the hls.js joiner took ${fromOurs.length} segments from our viewer`);
+      for (const segment of fromOurs) assert.ok(oursIds.has(hexId(String(segment.peerId))), 'from our viewer');
+      const uploaded = (await ours.state()).stats.uploadedBytes;
+      const received = fromOurs.reduce((sum, segment) => sum + segment.bytes, 0);
+      assert.ok(uploaded >= received, `our viewer counted ${uploaded} bytes uploaded, the hls.js joiner got ${received}`);
+    } finally {
+      await joiner?.close();
+      await ours?.close();
+      await seeder.close();
+    }
+  });
+
+  it('a corrupted segment from an hls.js peer is rejected by ours, which plays on from the CDN', async () => {
+    const { browser, cdn, tracker } = fixture;
+    const badRoot = corruptedMediaRoot();
+    const badCdn = await startTestCdn({ root: badRoot });
+    let bad: HlsSite | undefined;
+    let victim: (PlayerPage & { announced: Announced }) | undefined;
+    try {
+      // p2p-media-loader-hlsjs checks nothing by default: it shares whatever its CDN gave it.
+      bad = await openHlsSite(browser, badCdn.url, { src: manifestUrl(badCdn, 'bad'), tracker: tracker.url, cid: SAMPLE_CID, rate: 4 });
+      await waitForHlsEnd(bad, 60_000);
+      victim = await openOurs(browser, cdn.url, manifestUrl(cdn, 'victim'), tracker.url, 2);
+      const v = victim;
+      const failures = await waitFor(async () => {
+        const events = await v.events('integrityfailure');
+        return events.length > 0 ? events : undefined;
+      }, 30_000, 'an integrity failure');
+      assert.ok(bad.announced.peerIds.has(hexId(String(failures[0]?.peerId))), 'the failure names the hls.js peer');
+      const end = await waitForEnd(victim, 60_000);
+      assert.deepEqual(end.errors, []);
+      assert.ok(end.stats.integrityFailures >= 1);
+      assert.equal(end.stats.p2pBytes, 0, 'no corrupted byte reached VHS');
+    } finally {
+      await victim?.close();
+      await bad?.close();
+      await badCdn.close();
+      rmSync(badRoot, { recursive: true, force: true });
+    }
+  });
 });

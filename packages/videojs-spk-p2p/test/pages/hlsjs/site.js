@@ -15,6 +15,8 @@ const rate = Number(query.get('rate') ?? 1);
 const record = { segments: [], peers: [], errors: [], stalls: [], ended: false, startupMs: null };
 const HlsWithP2P = HlsJsP2PEngine.injectMixin(Hls);
 const hls = new HlsWithP2P({
+  // Renditions sized to the player, as VHS picks them: the same rendition means the same swarm.
+  capLevelToPlayerSize: true,
   p2p: {
     core: {
       swarmId: cid,
