@@ -36,6 +36,18 @@ const configs = [
       sourcemap: true,
     },
   },
+  // videojs-spk-p2p/hlsjs, ESM: p2p-media-loader-hlsjs with our defaults for hls.js players
+  // (Video.js 10); hls.js itself is the page's (Video.js 10 brings its own).
+  {
+    input: `${plugin}/lib/hlsjs.js`,
+    plugins: [resolveForBrowser(), commonjs(), terser()],
+    output: {
+      file: `${plugin}/dist/videojs-spk-p2p-hlsjs.es.js`,
+      format: 'es',
+      inlineDynamicImports: true,
+      sourcemap: true,
+    },
+  },
 ];
 
 // <spk-player> (ES module + chunks, IIFE, embed page): see that package's rollup.config.mjs.

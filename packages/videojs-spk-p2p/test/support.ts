@@ -46,6 +46,8 @@ export function startTestCdn(options: CdnOptions = {}): Promise<CdnServer> {
       '/vendor/p2pml-core': join(repoRoot, 'node_modules', 'p2p-media-loader-core', 'dist'),
       '/vendor/p2pml-hlsjs': join(repoRoot, 'node_modules', 'p2p-media-loader-hlsjs', 'dist'),
       '/lib': join(PACKAGE_DIR, 'lib'),
+      // Video.js 10 (its prebuilt CDN bundles), for the videojs-spk-p2p/hlsjs tests.
+      '/vendor/videojs10': join(repoRoot, 'node_modules', '@videojs', 'html'),
       ...options.staticDirs,
     },
   });

@@ -17,7 +17,7 @@ export async function checkSegment(
  */
 export async function enableVerifiedP2P(
   verifier: SegmentVerifier | undefined,
-  core: Core,
+  core: Pick<Core, 'applyDynamicConfig'>,
   maxPeers: number,
   stillCurrent: () => boolean,
 ): Promise<void> {
