@@ -15,6 +15,8 @@ export interface BenchSettings {
   outDir: string;
   /** Serve the plugin's browser bundle from this folder instead of packages/videojs-spk-p2p/dist (to try plugin changes). */
   pluginDist: string | undefined;
+  /** `hlsjs`: also run a mixed audience, every other viewer an hls.js + p2p-media-loader-hlsjs page. */
+  mix: 'none' | 'hlsjs';
 }
 
 export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
@@ -29,6 +31,7 @@ export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
   fallback: true,
   outDir: 'bench-results',
   pluginDist: undefined,
+  mix: 'none',
 };
 
 export const USAGE = `Usage: npm run bench:swarm -- [options]
@@ -41,7 +44,8 @@ export const USAGE = `Usage: npm run bench:swarm -- [options]
   --fallback-delay MS  plugin cdnFallbackDelay (default: plugin default)
   --no-fallback        skip the peer-killed-mid-transfer measurement
   --out DIR            output folder (default bench-results)
-  --plugin-dist DIR    use the plugin bundle (videojs-spk-p2p.js) from DIR, to try plugin changes`;
+  --plugin-dist DIR    use the plugin bundle (videojs-spk-p2p.js) from DIR, to try plugin changes
+  --mix hlsjs          also run a mixed audience: every other viewer hls.js + p2p-media-loader-hlsjs`;
 
 export function parseArgs(argv: readonly string[]): BenchSettings {
   const settings: BenchSettings = { ...DEFAULT_SETTINGS };
@@ -72,6 +76,12 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
         const value = next();
         if (!value) throw new Error(`--plugin-dist needs a folder\n${USAGE}`);
         settings.pluginDist = value;
+        break;
+      }
+      case '--mix': {
+        const value = next();
+        if (value !== 'hlsjs') throw new Error(`--mix takes hlsjs\n${USAGE}`);
+        settings.mix = value;
         break;
       }
       case '--help': case '-h': throw new Error(USAGE);

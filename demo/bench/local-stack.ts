@@ -29,6 +29,10 @@ export function siteStaticDirs(extra: Record<string, string> = {}): Record<strin
     '/vendor/lit': moduleDir('lit', ''),
     '/vendor/videojs-spk-p2p': join(REPO_ROOT, 'packages', 'videojs-spk-p2p', 'dist'),
     '/vendor/spk-player': join(REPO_ROOT, 'packages', 'spk-player-element', 'dist'),
+    // hlsjs-viewer.html: an hls.js + p2p-media-loader-hlsjs site (bench:swarm --mix hlsjs).
+    '/vendor/hls.js': moduleDir('hls.js', 'dist'),
+    '/vendor/p2pml-core': moduleDir('p2p-media-loader-core', 'dist'),
+    '/vendor/p2pml-hlsjs': moduleDir('p2p-media-loader-hlsjs', 'dist'),
     ...extra,
   };
 }

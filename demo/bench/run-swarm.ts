@@ -20,6 +20,8 @@ export interface PhaseOptions {
   cdnFallbackDelay?: number;
   /** Per viewer, from its start, to play to the end. */
   playTimeoutMs: number;
+  /** `hlsjs`: the 2nd, 4th, … viewer is an hls.js + p2p-media-loader-hlsjs page instead of Video.js 8. */
+  mix?: 'none' | 'hlsjs';
   log?: (line: string) => void;
 }
 
@@ -53,17 +55,17 @@ declare global {
   }
 }
 
-export async function openViewer(browser: Browser, stack: LocalStack, query: string, prepare?: (page: Page) => Promise<void>): Promise<OpenViewer> {
+export async function openViewer(browser: Browser, stack: LocalStack, query: string, prepare?: (page: Page) => Promise<void>, page = 'viewer.html'): Promise<OpenViewer> {
   const context = await browser.newContext({ viewport: { width: 480, height: 320 } });
-  const page = await context.newPage();
+  const tab = await context.newPage();
   const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  if (prepare) await prepare(page);
-  await page.goto(`${stack.cdn.url}/viewer.html?${query}`);
-  await page.waitForFunction(() => window.spkViewer !== undefined || window.spkViewerError !== undefined, undefined, { timeout: 20_000 });
-  const setupError = await page.evaluate(() => window.spkViewerError);
+  tab.on('pageerror', (error) => errors.push(error.message));
+  if (prepare) await prepare(tab);
+  await tab.goto(`${stack.cdn.url}/${page}?${query}`);
+  await tab.waitForFunction(() => window.spkViewer !== undefined || window.spkViewerError !== undefined, undefined, { timeout: 20_000 });
+  const setupError = await tab.evaluate(() => window.spkViewerError);
   if (setupError) throw new Error(`viewer page failed to start: ${setupError}`);
-  return { context, page, errors };
+  return { context, page: tab, errors };
 }
 
 export function viewerQueryFor(stack: LocalStack, options: { clientId: string; p2p: boolean; pinHeight: number; rate: number; cdnFallbackDelay?: number | undefined; label: string }): string {
@@ -139,10 +141,13 @@ export async function runPhase(browser: Browser, stack: LocalStack, options: Pha
       const wait = startedAt + i * options.joinGapMs - Date.now();
       if (wait > 0) await delay(wait);
       const label = `${options.name}-${i + 1}`;
+      const hlsjs = options.mix === 'hlsjs' && i % 2 === 1;
       const viewer = await openViewer(
         browser,
         stack,
-        viewerQueryFor(stack, { clientId: label, p2p: options.p2p, pinHeight: options.pinHeight, rate: options.rate, cdnFallbackDelay: options.cdnFallbackDelay, label }),
+        viewerQueryFor(stack, { clientId: label, p2p: options.p2p, pinHeight: options.pinHeight, rate: options.rate, cdnFallbackDelay: options.cdnFallbackDelay, label: hlsjs ? `${label}-hlsjs` : label }),
+        undefined,
+        hlsjs ? 'hlsjs-viewer.html' : 'viewer.html',
       );
       opened.push({ viewer, deadline: Date.now() + options.playTimeoutMs });
       log(`  viewer ${label} joined at ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);

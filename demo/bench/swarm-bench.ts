@@ -12,6 +12,8 @@ import { missingBuildOutputs, startLocalStack } from './local-stack.js';
 import { renderChart, writeOutputs, markdownReport } from './report.js';
 import { runPhase, warmUp } from './run-swarm.js';
 import { summarize, type SwarmSummary } from './summarize.js';
+import { mixMarkdown, summarizeMix, type MixSummary } from './mix.js';
+import { writeFile } from 'node:fs/promises';
 
 export async function runSwarmBench(settings: BenchSettings, command: string, log: (line: string) => void = console.log): Promise<SwarmSummary> {
   const missing = missingBuildOutputs();
@@ -33,6 +35,11 @@ export async function runSwarmBench(settings: BenchSettings, command: string, lo
     await warmUp(browser, stack, phase);
     log(`P2P on: ${settings.viewers} viewers…`);
     const p2p = await runPhase(browser, stack, { ...phase, name: 'p2p', p2p: true });
+    let mix: MixSummary | null = null;
+    if (settings.mix === 'hlsjs') {
+      log(`P2P on, mixed audience (every other viewer hls.js + p2p-media-loader-hlsjs): ${settings.viewers} viewers…`);
+      mix = summarizeMix(p2p, await runPhase(browser, stack, { ...phase, name: 'mixed', p2p: true, mix: 'hlsjs' }));
+    }
     log(`P2P off (baseline): ${settings.viewers} viewers…`);
     const baseline = await runPhase(browser, stack, { ...phase, name: 'baseline', p2p: false });
     let fallback: FallbackResult | null = null;
@@ -62,6 +69,14 @@ export async function runSwarmBench(settings: BenchSettings, command: string, lo
     const png = resolve(outDir, 'swarm.png');
     await renderChart(browser, `${stack.cdn.url}/bench-report.html?data=/bench-results/swarm.json`, png);
     log(`\n${markdownReport(summary)}`);
+    if (mix) {
+      const mixJson = resolve(outDir, 'swarm-mix.json');
+      const mixMd = resolve(outDir, 'swarm-mix.md');
+      await writeFile(mixJson, `${JSON.stringify(mix, null, 2)}\n`);
+      await writeFile(mixMd, `${mixMarkdown(mix)}\n`);
+      log(`\n${mixMarkdown(mix)}`);
+      log(`Wrote ${mixJson}, ${mixMd}`);
+    }
     log(`Wrote ${written.json}, ${written.markdown}, ${png}`);
     return summary;
   } finally {
