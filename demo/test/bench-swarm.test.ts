@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SwarmSummary } from '../bench/summarize.js';
+import type { MixSummary } from '../bench/mix.js';
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -24,13 +25,13 @@ describe('swarm benchmark harness (2 viewers, short)', () => {
     outDir = await mkdtemp(join(tmpdir(), 'spk-bench-'));
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'demo/bench/swarm-bench.ts', '--viewers', '2', '--rate', '4', '--join-gap', '1000', '--out', outDir],
+      ['--import', 'tsx', 'demo/bench/swarm-bench.ts', '--viewers', '2', '--rate', '4', '--join-gap', '1000', '--mix', 'hlsjs', '--out', outDir],
       { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const killer = setTimeout(() => child.kill('SIGKILL'), 240_000);
+    const killer = setTimeout(() => child.kill('SIGKILL'), 280_000);
     const [code] = (await once(child, 'exit')) as [number | null];
     clearTimeout(killer);
     assert.equal(code, 0, output);
@@ -60,6 +61,13 @@ describe('swarm benchmark harness (2 viewers, short)', () => {
 
     const markdown = await readFile(join(outDir, 'swarm.md'), 'utf8');
     assert.match(markdown, /\| P2P ratio vs theoretical best \|/);
+    // --mix hlsjs: the second viewer of the mixed run is an hls.js + p2p-media-loader-hlsjs page.
+    const mix = JSON.parse(await readFile(join(outDir, 'swarm-mix.json'), 'utf8')) as MixSummary;
+    assert.equal(mix.mixed.viewers, 2);
+    assert.equal(mix.mixed.byKind.hlsjs.viewers, 1);
+    assert.deepEqual(mix.mixed.errors, []);
+    assert.equal(mix.mixed.unfinished, 0);
+    assert.ok(mix.mixed.p2pRatio > 0, 'peers served the mixed audience');
     const png = await stat(join(outDir, 'swarm.png'));
     assert.ok(png.size > 10_000, `chart PNG has content (${png.size} bytes)`);
   });
