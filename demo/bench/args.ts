@@ -15,8 +15,11 @@ export interface BenchSettings {
   outDir: string;
   /** Serve the plugin's browser bundle from this folder instead of packages/videojs-spk-p2p/dist (to try plugin changes). */
   pluginDist: string | undefined;
-  /** `hlsjs`: also run a mixed audience, every other viewer an hls.js + p2p-media-loader-hlsjs page. */
-  mix: 'none' | 'hlsjs';
+  /**
+   * `hlsjs`: also run a mixed audience, every other viewer an hls.js + p2p-media-loader-hlsjs page
+   * (stock schedule); `hlsjs-spk`: the same pages with our plugin's schedule.
+   */
+  mix: 'none' | 'hlsjs' | 'hlsjs-spk';
 }
 
 export const DEFAULT_SETTINGS: Readonly<BenchSettings> = {
@@ -45,7 +48,8 @@ export const USAGE = `Usage: npm run bench:swarm -- [options]
   --no-fallback        skip the peer-killed-mid-transfer measurement
   --out DIR            output folder (default bench-results)
   --plugin-dist DIR    use the plugin bundle (videojs-spk-p2p.js) from DIR, to try plugin changes
-  --mix hlsjs          also run a mixed audience: every other viewer hls.js + p2p-media-loader-hlsjs`;
+  --mix hlsjs          also run a mixed audience: every other viewer hls.js + p2p-media-loader-hlsjs
+  --mix hlsjs-spk      the same, the hls.js pages with our plugin's schedule (README)`;
 
 export function parseArgs(argv: readonly string[]): BenchSettings {
   const settings: BenchSettings = { ...DEFAULT_SETTINGS };
@@ -80,7 +84,7 @@ export function parseArgs(argv: readonly string[]): BenchSettings {
       }
       case '--mix': {
         const value = next();
-        if (value !== 'hlsjs') throw new Error(`--mix takes hlsjs\n${USAGE}`);
+        if (value !== 'hlsjs' && value !== 'hlsjs-spk') throw new Error(`--mix takes hlsjs or hlsjs-spk\n${USAGE}`);
         settings.mix = value;
         break;
       }

@@ -68,7 +68,7 @@ export function mixMarkdown(mix: MixSummary): string {
     `| ${name} | ${f.viewers} | ${pct(f.p2pRatio)} of ${pct(f.theoreticalBest)} = **${pct(f.fractionOfBest)}** | ${ms(f.ttffMedianMs)} | ${f.stalls.count} (${f.stalls.totalMs} ms) | ${f.unfinished} |`;
   const k = mix.mixed.byKind;
   return [
-    '#### Mixed audience (--mix hlsjs): every other viewer hls.js + p2p-media-loader-hlsjs 2.3.1',
+    '#### Mixed audience (--mix): every other viewer hls.js + p2p-media-loader-hlsjs 2.3.1',
     '',
     '| Audience | Viewers | P2P ratio vs best | TTFF median | Stalls | Unfinished |',
     '| --- | --- | --- | --- | --- | --- |',

@@ -21,7 +21,7 @@ export interface PhaseOptions {
   /** Per viewer, from its start, to play to the end. */
   playTimeoutMs: number;
   /** `hlsjs`: the 2nd, 4th, … viewer is an hls.js + p2p-media-loader-hlsjs page instead of Video.js 8. */
-  mix?: 'none' | 'hlsjs';
+  mix?: 'none' | 'hlsjs' | 'hlsjs-spk';
   log?: (line: string) => void;
 }
 
@@ -141,11 +141,12 @@ export async function runPhase(browser: Browser, stack: LocalStack, options: Pha
       const wait = startedAt + i * options.joinGapMs - Date.now();
       if (wait > 0) await delay(wait);
       const label = `${options.name}-${i + 1}`;
-      const hlsjs = options.mix === 'hlsjs' && i % 2 === 1;
+      const hlsjs = options.mix !== undefined && options.mix !== 'none' && i % 2 === 1;
+      const query = viewerQueryFor(stack, { clientId: label, p2p: options.p2p, pinHeight: options.pinHeight, rate: options.rate, cdnFallbackDelay: options.cdnFallbackDelay, label: hlsjs ? `${label}-hlsjs` : label });
       const viewer = await openViewer(
         browser,
         stack,
-        viewerQueryFor(stack, { clientId: label, p2p: options.p2p, pinHeight: options.pinHeight, rate: options.rate, cdnFallbackDelay: options.cdnFallbackDelay, label: hlsjs ? `${label}-hlsjs` : label }),
+        options.mix === 'hlsjs-spk' ? `${query}&schedule=spk` : query,
         undefined,
         hlsjs ? 'hlsjs-viewer.html' : 'viewer.html',
       );

@@ -36,9 +36,9 @@ export async function runSwarmBench(settings: BenchSettings, command: string, lo
     log(`P2P on: ${settings.viewers} viewers…`);
     const p2p = await runPhase(browser, stack, { ...phase, name: 'p2p', p2p: true });
     let mix: MixSummary | null = null;
-    if (settings.mix === 'hlsjs') {
-      log(`P2P on, mixed audience (every other viewer hls.js + p2p-media-loader-hlsjs): ${settings.viewers} viewers…`);
-      mix = summarizeMix(p2p, await runPhase(browser, stack, { ...phase, name: 'mixed', p2p: true, mix: 'hlsjs' }));
+    if (settings.mix !== 'none') {
+      log(`P2P on, mixed audience (every other viewer hls.js + p2p-media-loader-hlsjs, ${settings.mix}): ${settings.viewers} viewers…`);
+      mix = summarizeMix(p2p, await runPhase(browser, stack, { ...phase, name: 'mixed', p2p: true, mix: settings.mix }));
     }
     log(`P2P off (baseline): ${settings.viewers} viewers…`);
     const baseline = await runPhase(browser, stack, { ...phase, name: 'baseline', p2p: false });

@@ -12,6 +12,19 @@ import type { SegmentRecord, StatsSample, ViewerReport } from './viewer-report.j
 
 const STALL_MIN_POSITION_S = 0.1;
 
+/**
+ * `?schedule=spk`: the core's timing as our plugin sets it (README "Sharing swarms with hls.js
+ * sites"), instead of p2p-media-loader's stock schedule.
+ */
+const SPK_SCHEDULE = {
+  highDemandTimeWindow: 5,
+  httpDownloadTimeWindow: 60,
+  p2pDownloadTimeWindow: 120,
+  httpDownloadInitialTimeoutMs: 800,
+  p2pErrorRetries: 1,
+  p2pNotReceivingBytesTimeoutMs: 600,
+};
+
 function heightOf(url: string): number | undefined {
   const match = /\/(\d+)p\//.exec(url);
   return match ? Number(match[1]) : undefined;
@@ -48,6 +61,7 @@ function start(video: HTMLVideoElement): () => ViewerReport {
         ...(options.cid ? { swarmId: options.cid } : {}),
         announceTrackers: trackers,
         rtcConfig: { iceServers: [] },
+        ...(new URLSearchParams(location.search).get('schedule') === 'spk' ? SPK_SCHEDULE : {}),
       },
       onHlsJsCreated(instance) {
         const engine = instance.p2pEngine;
