@@ -20,6 +20,8 @@ export interface SegmentLoadedEvent {
   url: string;
   peerId?: string;
   durationMs: number;
+  /** For peer segments: what their bytes were checked against before VHS got them (`off`: not checked, by policy). */
+  verifiedBy?: 'cid' | 'sha256' | 'off';
 }
 
 /** Data of the `cdnfallback` event: the plugin is fetching a segment the player waits on from the CDN. */
@@ -82,6 +84,8 @@ export class SourceSession {
   private storage: LimitedSegmentStorage | undefined;
   private verifier: Promise<SegmentVerifier | undefined> = Promise.resolve(undefined);
   private readonly mismatchedUrls = new Set<string>();
+  /** Peer segments whose bytes passed the check, by URL: what a p2p `segmentloaded` names as verified. */
+  private readonly verifiedPeerUrls = new Set<string>();
   private firstSegmentDone = false;
   /** VHS's latest segment request before the first arrived: it names the rendition whose swarm to join early. */
   private firstRequest: { uri: string; range: string | undefined } | undefined;
@@ -170,7 +174,8 @@ export class SourceSession {
   /** A segment the engine delivered to VHS. */
   recordEngineSegment(loaded: LoadedSegment, url: string): void {
     if (loaded.fallback) this.stats.cdnFallbacks += 1;
-    this.recordSegment(loaded.source, loaded.data.byteLength, url, loaded.durationMs, loaded.peerId);
+    const verifiedBy = loaded.source === 'p2p' && this.verifiedPeerUrls.has(url) ? this.stats.verification.source : undefined;
+    this.recordSegment(loaded.source, loaded.data.byteLength, url, loaded.durationMs, loaded.peerId, verifiedBy);
   }
 
   /** A segment VHS fetched over its own XHR (the first one, and any the engine did not know). */
@@ -203,6 +208,14 @@ export class SourceSession {
         }),
       () => undefined,
     );
+    void this.verifier.then(async (verifier) => {
+      if (!verifier) {
+        this.stats.verification.source = 'none';
+        return;
+      }
+      this.stats.verifierFigures = () => ({ blockBytes: verifier.blocks.bytesFetched, timingsMs: verifier.timingsMs });
+      this.stats.verification.source = await verifier.source;
+    });
     let module: typeof import('p2p-media-loader-core');
     try {
       // Loaded on demand so the first segment (always from the CDN) never waits for it.
@@ -365,7 +378,14 @@ export class SourceSession {
     }
   }
 
-  private recordSegment(source: SegmentSource, bytes: number, url: string, durationMs: number, peerId: string | undefined): void {
+  private recordSegment(
+    source: SegmentSource,
+    bytes: number,
+    url: string,
+    durationMs: number,
+    peerId: string | undefined,
+    verifiedBy?: 'pending' | 'cid' | 'sha256' | 'none' | 'off',
+  ): void {
     this.stats.recordSegment(source, bytes, durationMs);
     if (source === 'cdn') {
       this.tuneHighDemandWindow();
@@ -374,6 +394,7 @@ export class SourceSession {
     this.reporter?.recordSegmentReceived();
     const event: SegmentLoadedEvent = { source, bytes, url, durationMs: Math.round(durationMs) };
     if (peerId !== undefined) event.peerId = peerId;
+    if (verifiedBy === 'cid' || verifiedBy === 'sha256' || verifiedBy === 'off') event.verifiedBy = verifiedBy;
     this.host.trigger('segmentloaded', event);
   }
 
@@ -395,7 +416,15 @@ export class SourceSession {
     data: ArrayBuffer,
   ): Promise<boolean> => {
     const verdict = await checkSegment(await this.verifier, url, byteRange, data);
+    const counts = this.stats.verification;
+    counts.peerChecked += 1;
+    if (verdict === 'ok') {
+      counts.peerVerified += 1;
+      this.verifiedPeerUrls.add(url);
+      if (this.verifiedPeerUrls.size > 2000) this.verifiedPeerUrls.delete(this.verifiedPeerUrls.values().next().value as string);
+    }
     if (verdict === 'mismatch') {
+      counts.peerRejected += 1;
       this.stats.integrityFailures += 1;
       this.mismatchedUrls.add(url);
     }
@@ -411,7 +440,11 @@ export class SourceSession {
     data: ArrayBuffer,
   ): Promise<boolean> => {
     const verdict = await checkSegment(await this.verifier, url, byteRange, data);
-    if (verdict === 'mismatch' && !this.ended) this.host.trigger('gatewayintegrityfailure', { url });
+    this.stats.verification.httpChecked += 1;
+    if (verdict === 'mismatch') {
+      this.stats.verification.httpRejected += 1;
+      if (!this.ended) this.host.trigger('gatewayintegrityfailure', { url });
+    }
     return verdict !== 'mismatch';
   };
 
