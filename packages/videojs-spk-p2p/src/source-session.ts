@@ -3,7 +3,8 @@ import type { Core, CoreConfig, PeerDetails, SegmentErrorDetails } from 'p2p-med
 import type { SegmentVerifier } from './integrity/segment-verifier.js';
 import { checkSegment, enableVerifiedP2P } from './integrity/p2p-gate.js';
 import { iceServersOf, type ResolvedOptions } from './options.js';
-import { SegmentLoader, type CdnFallbackReason, type LoadedSegment } from './segment-loader.js';
+import { fetchChecked, HttpAlternates } from './http-alternates.js';
+import { fetchFromCdn, SegmentLoader, type CdnFallbackReason, type LoadedSegment } from './segment-loader.js';
 import { SegmentMap, type MappedSegment } from './segment-map.js';
 import { LimitedSegmentStorage } from './segment-storage.js';
 import { StatsCollector, type SegmentSource } from './stats.js';
@@ -84,6 +85,8 @@ export class SourceSession {
   private storage: LimitedSegmentStorage | undefined;
   private verifier: Promise<SegmentVerifier | undefined> = Promise.resolve(undefined);
   private readonly mismatchedUrls = new Set<string>();
+  /** Other gateways to take a segment from when one sent bytes that failed the check. */
+  private readonly alternates: HttpAlternates;
   /** Peer segments whose bytes passed the check, by URL: what a p2p `segmentloaded` names as verified. */
   private readonly verifiedPeerUrls = new Set<string>();
   private firstSegmentDone = false;
@@ -113,6 +116,7 @@ export class SourceSession {
      */
     readonly videoCid: string | undefined,
   ) {
+    this.alternates = new HttpAlternates(host.options.ipfsGateways);
     // Now, not with the engine: the first segment's CDN bytes may arrive before the engine has loaded.
     if (videoCid !== undefined) this.startReporter(videoCid);
   }
@@ -255,6 +259,7 @@ export class SourceSession {
       customSegmentStorageFactory: () => storage,
       validateP2PSegment: this.validateP2PSegment,
       validateHTTPSegment: this.validateHTTPSegment,
+      httpRequestSetup: this.httpRequestSetup,
       swarmId: videoCid,
     };
     const core = new module.Core(config);
@@ -280,6 +285,9 @@ export class SourceSession {
         const event: CdnFallbackEvent = { url: segment.url, reason };
         this.host.trigger('cdnfallback', event);
       },
+      // The plugin's own CDN fetch is checked like the engine's HTTP downloads.
+      fetchFallback: (segment, signal) =>
+        fetchChecked(this.alternates, segment, signal, fetchFromCdn, (url, data) => this.checkHttpBytes(url, segment.byteRange, data)),
     });
     this.updatePlayback();
     this.joinSwarmEarly();
@@ -433,12 +441,32 @@ export class SourceSession {
     return verdict === 'ok';
   };
 
-  /** A lying gateway or CDN: its bytes are neither shared nor played, and the core retries them. */
+  /** A lying gateway or CDN: its bytes are neither shared nor played, and the core retries them elsewhere. */
   private readonly validateHTTPSegment = async (
     url: string,
     byteRange: { start: number; end: number } | undefined,
     data: ArrayBuffer,
   ): Promise<boolean> => {
+    const good = await this.checkHttpBytes(url, byteRange, data);
+    if (!good) this.alternates.failed(url);
+    return good;
+  };
+
+  /** After bad bytes the core's retry of a segment goes to the next gateway, not the one that lied. */
+  private readonly httpRequestSetup = async (
+    url: string,
+    _segmentRange: { start: number; end: number } | undefined,
+    signal: AbortSignal,
+    requestRange: { start: number; end?: number } | undefined,
+  ): Promise<Request | undefined> => {
+    const target = this.alternates.current(url);
+    if (target === url) return undefined;
+    const headers: Record<string, string> = {};
+    if (requestRange) headers.Range = `bytes=${requestRange.start}-${requestRange.end ?? ''}`;
+    return new Request(target, { headers, signal, credentials: 'omit' });
+  };
+
+  private async checkHttpBytes(url: string, byteRange: { start: number; end: number } | undefined, data: ArrayBuffer): Promise<boolean> {
     const verdict = await checkSegment(await this.verifier, url, byteRange, data);
     this.stats.verification.httpChecked += 1;
     if (verdict === 'mismatch') {

@@ -1,25 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildUnixfsDag } from '../../../demo/media/unixfs-dag.js';
-import { SAMPLE_DIR } from '../../../demo/media/sample.js';
+import { rmSync } from 'node:fs';
+import { SAMPLE_CID } from '../../../demo/media/sample.js';
+import { cidOnlyMediaRoot, corruptedMediaRoot } from './media-fixtures.js';
 import { manifestUrl, openPlayer, p2pOptions, type PlayerPage, startTestCdn, useBrowserFixture, waitFor, waitForEnd } from './support.js';
 
-/**
- * The sample as a real upload has it: the video's files and nothing else (no segments-sha256.json),
- * so its CID is the only source of trust. Returns the media root and the folder's kubo-v0 CID.
- */
-async function cidOnlyMediaRoot(): Promise<{ root: string; cid: string }> {
-  const root = mkdtempSync(join(tmpdir(), 'spk-cid-only-'));
-  const staging = join(root, 'staging');
-  cpSync(SAMPLE_DIR, staging, { recursive: true, filter: (path) => !path.endsWith('segments-sha256.json') });
-  const { rootCid } = await buildUnixfsDag(staging, 'kubo-v0');
-  cpSync(staging, join(root, 'ipfs', rootCid), { recursive: true });
-  rmSync(staging, { recursive: true, force: true });
-  return { root, cid: rootCid };
-}
 
 describe('videojs-spk-p2p: a video known only by its CID plays over P2P, every peer byte checked', () => {
   const fixture = useBrowserFixture({ latencyMs: 20 });
@@ -67,6 +52,54 @@ describe('videojs-spk-p2p: a video known only by its CID plays over P2P, every p
       await first?.close();
       await cdn.close();
       rmSync(media.root, { recursive: true, force: true });
+    }
+  });
+
+  it('a CDN that sends altered segments: its bytes are rejected on the way in, refetched from the next gateway, and never reach a peer', async () => {
+    const { browser, cdn, tracker } = fixture;
+    const liarRoot = corruptedMediaRoot();
+    const liar = await startTestCdn({ root: liarRoot, latencyMs: 20 });
+    let fooled: PlayerPage | undefined;
+    let joiner: PlayerPage | undefined;
+    try {
+      // The lying CDN is where the viewer's playlists and segments come from; the honest
+      // gateway serves the CID's blocks and is the next place to get a segment from.
+      fooled = await openPlayer(browser, {
+        pageUrl: `${liar.url}/pages/player.html`,
+        src: manifestUrl(liar, 'fooled', SAMPLE_CID),
+        options: p2pOptions(tracker.url, { integrityUrl: false, ipfsGateways: [cdn.url] }),
+        rate: 2,
+      });
+      const f = fooled;
+      await waitFor(async () => (await f.state()).currentTime >= 24, 40_000, 'the fooled viewer at 24 s');
+      joiner = await openPlayer(browser, {
+        pageUrl: `${cdn.url}/pages/player.html`,
+        src: manifestUrl(cdn, 'joiner-of-liar', SAMPLE_CID),
+        options: p2pOptions(tracker.url, { integrityUrl: false }),
+        rate: 2,
+      });
+      const [endF, endJ] = await Promise.all([waitForEnd(fooled, 90_000), waitForEnd(joiner, 90_000)]);
+      console.log('fooled viewer', JSON.stringify(endF.stats));
+      console.log('its peer', JSON.stringify(endJ.stats));
+
+      assert.deepEqual(endF.errors, []);
+      assert.deepEqual(endF.stalls, []);
+      assert.equal(endF.stats.verification.source, 'cid');
+      assert.ok(endF.stats.verification.httpRejected >= 1, 'altered CDN bytes were caught');
+      const caught = await fooled.events('gatewayintegrityfailure');
+      assert.ok(caught.length >= 1 && caught.every((event) => String(event.url).startsWith(liar.url)));
+      // Every segment the engine gave VHS was refetched from the honest gateway after the lie.
+      assert.ok((cdn.bytesServed().byClient.anonymous ?? 0) > 0, 'segments refetched from the next gateway');
+      // One lying CDN does not poison the swarm: what the fooled viewer shared all passed the check.
+      assert.equal(endJ.stats.verification.peerRejected, 0, 'no bad byte was shared');
+      assert.equal(endJ.stats.integrityFailures, 0);
+      assert.deepEqual(endJ.errors, []);
+      assert.deepEqual(endJ.stalls, []);
+    } finally {
+      await joiner?.close();
+      await fooled?.close();
+      await liar.close();
+      rmSync(liarRoot, { recursive: true, force: true });
     }
   });
 });

@@ -1,32 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { SAMPLE_CID, SAMPLE_DIR } from '../../../demo/media/sample.js';
+import { rmSync } from 'node:fs';
+import { corruptedMediaRoot } from './media-fixtures.js';
 import { armSilence, silenceOf, SILENT_PEER_SCRIPT } from '../../../demo/test-support/silent-peer.js';
 import { manifestUrl, openPlayer, p2pOptions, type PlayerPage, startTestCdn, useBrowserFixture, waitFor, waitForEnd } from './support.js';
-
-/**
- * A copy of the sample whose segments each end with an extra MPEG-TS null packet (PID 0x1FFF,
- * which demuxers skip): the bad peer plays and shares them normally, but every hash differs.
- */
-function corruptedMediaRoot(): string {
-  const root = mkdtempSync(join(tmpdir(), 'spk-corrupt-'));
-  const target = join(root, 'ipfs', SAMPLE_CID);
-  cpSync(SAMPLE_DIR, target, { recursive: true });
-  for (const rendition of readdirSync(target, { withFileTypes: true })) {
-    if (!rendition.isDirectory()) continue;
-    for (const file of readdirSync(join(target, rendition.name))) {
-      if (!file.endsWith('.ts')) continue;
-      const path = join(target, rendition.name, file);
-      const nullPacket = Buffer.alloc(188, 0xff);
-      nullPacket.set([0x47, 0x1f, 0xff, 0x10]);
-      writeFileSync(path, Buffer.concat([readFileSync(path), nullPacket]));
-    }
-  }
-  return root;
-}
 
 describe('videojs-spk-p2p: misbehaving and departing peers', () => {
   const fixture = useBrowserFixture({ latencyMs: 20 });
