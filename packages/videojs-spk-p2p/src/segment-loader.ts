@@ -32,6 +32,8 @@ export interface SegmentLoaderOptions {
   bufferAheadSeconds: () => number;
   /** Called when the loader starts fetching a segment from the CDN itself. */
   onFallback?: (segment: Segment, reason: CdnFallbackReason) => void;
+  /** How the fallback fetches a segment; by default straight from its URL, unchecked. */
+  fetchFallback?: (segment: Segment, signal: AbortSignal) => Promise<ArrayBuffer>;
 }
 
 interface DownloadRecord {
@@ -123,7 +125,7 @@ export class SegmentLoader {
         this.core.abortSegmentLoading(id);
         this.options.onFallback?.(segment, reason);
         const startedAt = performance.now();
-        fetchFromCdn(segment, signal).then(
+        (this.options.fetchFallback ?? fetchFromCdn)(segment, signal).then(
           (data) => {
             if (phase !== 'cdn') return;
             const durationMs = performance.now() - startedAt;

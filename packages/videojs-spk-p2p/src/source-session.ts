@@ -3,7 +3,8 @@ import type { Core, CoreConfig, PeerDetails, SegmentErrorDetails } from 'p2p-med
 import type { SegmentVerifier } from './integrity/segment-verifier.js';
 import { checkSegment, enableVerifiedP2P } from './integrity/p2p-gate.js';
 import { iceServersOf, type ResolvedOptions } from './options.js';
-import { SegmentLoader, type CdnFallbackReason, type LoadedSegment } from './segment-loader.js';
+import { fetchChecked, HttpAlternates } from './http-alternates.js';
+import { fetchFromCdn, SegmentLoader, type CdnFallbackReason, type LoadedSegment } from './segment-loader.js';
 import { SegmentMap, type MappedSegment } from './segment-map.js';
 import { LimitedSegmentStorage } from './segment-storage.js';
 import { StatsCollector, type SegmentSource } from './stats.js';
@@ -20,6 +21,8 @@ export interface SegmentLoadedEvent {
   url: string;
   peerId?: string;
   durationMs: number;
+  /** For peer segments: what their bytes were checked against before VHS got them (`off`: not checked, by policy). */
+  verifiedBy?: 'cid' | 'sha256' | 'off';
 }
 
 /** Data of the `cdnfallback` event: the plugin is fetching a segment the player waits on from the CDN. */
@@ -82,6 +85,10 @@ export class SourceSession {
   private storage: LimitedSegmentStorage | undefined;
   private verifier: Promise<SegmentVerifier | undefined> = Promise.resolve(undefined);
   private readonly mismatchedUrls = new Set<string>();
+  /** Other gateways to take a segment from when one sent bytes that failed the check. */
+  private readonly alternates: HttpAlternates;
+  /** Peer segments whose bytes passed the check, by URL: what a p2p `segmentloaded` names as verified. */
+  private readonly verifiedPeerUrls = new Set<string>();
   private firstSegmentDone = false;
   /** VHS's latest segment request before the first arrived: it names the rendition whose swarm to join early. */
   private firstRequest: { uri: string; range: string | undefined } | undefined;
@@ -109,6 +116,7 @@ export class SourceSession {
      */
     readonly videoCid: string | undefined,
   ) {
+    this.alternates = new HttpAlternates(host.options.ipfsGateways);
     // Now, not with the engine: the first segment's CDN bytes may arrive before the engine has loaded.
     if (videoCid !== undefined) this.startReporter(videoCid);
   }
@@ -170,7 +178,8 @@ export class SourceSession {
   /** A segment the engine delivered to VHS. */
   recordEngineSegment(loaded: LoadedSegment, url: string): void {
     if (loaded.fallback) this.stats.cdnFallbacks += 1;
-    this.recordSegment(loaded.source, loaded.data.byteLength, url, loaded.durationMs, loaded.peerId);
+    const verifiedBy = loaded.source === 'p2p' && this.verifiedPeerUrls.has(url) ? this.stats.verification.source : undefined;
+    this.recordSegment(loaded.source, loaded.data.byteLength, url, loaded.durationMs, loaded.peerId, verifiedBy);
   }
 
   /** A segment VHS fetched over its own XHR (the first one, and any the engine did not know). */
@@ -203,6 +212,14 @@ export class SourceSession {
         }),
       () => undefined,
     );
+    void this.verifier.then(async (verifier) => {
+      if (!verifier) {
+        this.stats.verification.source = 'none';
+        return;
+      }
+      this.stats.verifierFigures = () => ({ blockBytes: verifier.blocks.bytesFetched, timingsMs: verifier.timingsMs });
+      this.stats.verification.source = await verifier.source;
+    });
     let module: typeof import('p2p-media-loader-core');
     try {
       // Loaded on demand so the first segment (always from the CDN) never waits for it.
@@ -242,6 +259,7 @@ export class SourceSession {
       customSegmentStorageFactory: () => storage,
       validateP2PSegment: this.validateP2PSegment,
       validateHTTPSegment: this.validateHTTPSegment,
+      httpRequestSetup: this.httpRequestSetup,
       swarmId: videoCid,
     };
     const core = new module.Core(config);
@@ -267,6 +285,9 @@ export class SourceSession {
         const event: CdnFallbackEvent = { url: segment.url, reason };
         this.host.trigger('cdnfallback', event);
       },
+      // The plugin's own CDN fetch is checked like the engine's HTTP downloads.
+      fetchFallback: (segment, signal) =>
+        fetchChecked(this.alternates, segment, signal, fetchFromCdn, (url, data) => this.checkHttpBytes(url, segment.byteRange, data)),
     });
     this.updatePlayback();
     this.joinSwarmEarly();
@@ -365,7 +386,14 @@ export class SourceSession {
     }
   }
 
-  private recordSegment(source: SegmentSource, bytes: number, url: string, durationMs: number, peerId: string | undefined): void {
+  private recordSegment(
+    source: SegmentSource,
+    bytes: number,
+    url: string,
+    durationMs: number,
+    peerId: string | undefined,
+    verifiedBy?: 'pending' | 'cid' | 'sha256' | 'none' | 'off',
+  ): void {
     this.stats.recordSegment(source, bytes, durationMs);
     if (source === 'cdn') {
       this.tuneHighDemandWindow();
@@ -374,6 +402,7 @@ export class SourceSession {
     this.reporter?.recordSegmentReceived();
     const event: SegmentLoadedEvent = { source, bytes, url, durationMs: Math.round(durationMs) };
     if (peerId !== undefined) event.peerId = peerId;
+    if (verifiedBy === 'cid' || verifiedBy === 'sha256' || verifiedBy === 'off') event.verifiedBy = verifiedBy;
     this.host.trigger('segmentloaded', event);
   }
 
@@ -395,7 +424,15 @@ export class SourceSession {
     data: ArrayBuffer,
   ): Promise<boolean> => {
     const verdict = await checkSegment(await this.verifier, url, byteRange, data);
+    const counts = this.stats.verification;
+    counts.peerChecked += 1;
+    if (verdict === 'ok') {
+      counts.peerVerified += 1;
+      this.verifiedPeerUrls.add(url);
+      if (this.verifiedPeerUrls.size > 2000) this.verifiedPeerUrls.delete(this.verifiedPeerUrls.values().next().value as string);
+    }
     if (verdict === 'mismatch') {
+      counts.peerRejected += 1;
       this.stats.integrityFailures += 1;
       this.mismatchedUrls.add(url);
     }
@@ -404,14 +441,38 @@ export class SourceSession {
     return verdict === 'ok';
   };
 
-  /** A lying gateway or CDN: its bytes are neither shared nor played, and the core retries them. */
+  /** A lying gateway or CDN: its bytes are neither shared nor played, and the core retries them elsewhere. */
   private readonly validateHTTPSegment = async (
     url: string,
     byteRange: { start: number; end: number } | undefined,
     data: ArrayBuffer,
   ): Promise<boolean> => {
+    const good = await this.checkHttpBytes(url, byteRange, data);
+    if (!good) this.alternates.failed(url);
+    return good;
+  };
+
+  /** After bad bytes the core's retry of a segment goes to the next gateway, not the one that lied. */
+  private readonly httpRequestSetup = async (
+    url: string,
+    _segmentRange: { start: number; end: number } | undefined,
+    signal: AbortSignal,
+    requestRange: { start: number; end?: number } | undefined,
+  ): Promise<Request | undefined> => {
+    const target = this.alternates.current(url);
+    if (target === url) return undefined;
+    const headers: Record<string, string> = {};
+    if (requestRange) headers.Range = `bytes=${requestRange.start}-${requestRange.end ?? ''}`;
+    return new Request(target, { headers, signal, credentials: 'omit' });
+  };
+
+  private async checkHttpBytes(url: string, byteRange: { start: number; end: number } | undefined, data: ArrayBuffer): Promise<boolean> {
     const verdict = await checkSegment(await this.verifier, url, byteRange, data);
-    if (verdict === 'mismatch' && !this.ended) this.host.trigger('gatewayintegrityfailure', { url });
+    this.stats.verification.httpChecked += 1;
+    if (verdict === 'mismatch') {
+      this.stats.verification.httpRejected += 1;
+      if (!this.ended) this.host.trigger('gatewayintegrityfailure', { url });
+    }
     return verdict !== 'mismatch';
   };
 

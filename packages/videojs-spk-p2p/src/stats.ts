@@ -1,3 +1,6 @@
+import { percentile } from './percentile.js';
+import { VerificationCounts, type VerificationStats } from './integrity/verification-counts.js';
+
 export type SpkP2pMode = 'p2p' | 'cdn-only' | 'disabled';
 export type SegmentSource = 'p2p' | 'cdn';
 
@@ -30,16 +33,13 @@ export interface SpkP2pStats {
   uploadBlocks: number;
   /** Segments the plugin fetched from the CDN itself because the P2P path ran late. */
   cdnFallbacks: number;
+  /** What the integrity checks did (peer and gateway segments). */
+  verification: VerificationStats;
 }
 
 /** Keeps only recent samples: percentiles should describe the current network, not the whole session. */
 const MAX_SAMPLES = 200;
 
-function percentile(sorted: number[], p: number): number | null {
-  if (sorted.length === 0) return null;
-  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return Math.round(sorted[index] as number);
-}
 
 function summarize(samples: number[]): LatencySummary {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -60,6 +60,9 @@ export class StatsCollector {
   uploadsRefused = 0;
   uploadBlocks = 0;
   cdnFallbacks = 0;
+  readonly verification = new VerificationCounts();
+  /** Block bytes and check timings live in the lazily loaded verifier; it fills this in once loaded. */
+  verifierFigures: () => { blockBytes: number; timingsMs: readonly number[] } = () => ({ blockBytes: 0, timingsMs: [] });
 
   recordSegment(source: SegmentSource, bytes: number, durationMs: number): void {
     if (source === 'p2p') this.p2pBytes += bytes;
@@ -109,6 +112,10 @@ export class StatsCollector {
       uploadsRefused: this.uploadsRefused,
       uploadBlocks: this.uploadBlocks,
       cdnFallbacks: this.cdnFallbacks,
+      verification: (() => {
+        const { blockBytes, timingsMs } = this.verifierFigures();
+        return this.verification.snapshot(blockBytes, timingsMs);
+      })(),
     };
   }
 }

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SAMPLE_CID, SAMPLE_DIR } from '../../../demo/media/sample.js';
-import { corruptedMediaRoot } from './corrupt-media.js';
+import { corruptedMediaRoot } from './media-fixtures.js';
 import { type Announced, hexId, type HlsSite, openHlsSite, openOurs, waitForHlsEnd } from './hlsjs-support.js';
 import { manifestUrl, type PlayerPage, startTestCdn, useBrowserFixture, waitFor, waitForEnd } from './support.js';
 

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import { corruptedMediaRoot } from './corrupt-media.js';
+import { corruptedMediaRoot } from './media-fixtures.js';
 import { armSilence, silenceOf, SILENT_PEER_SCRIPT } from '../../../demo/test-support/silent-peer.js';
 import { manifestUrl, openPlayer, p2pOptions, type PlayerPage, startTestCdn, useBrowserFixture, waitFor, waitForEnd } from './support.js';
 

@@ -1,6 +1,8 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+/** Media folders for the integrity tests, made from the committed sample. */
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buildUnixfsDag } from '../../../demo/media/unixfs-dag.js';
 import { SAMPLE_CID, SAMPLE_DIR } from '../../../demo/media/sample.js';
 
 /**
@@ -22,4 +24,18 @@ export function corruptedMediaRoot(): string {
     }
   }
   return root;
+}
+
+/**
+ * The sample as a real upload has it: the video's files and nothing else (no segments-sha256.json),
+ * so its CID is the only source of trust. Returns the media root and the folder's kubo-v0 CID.
+ */
+export async function cidOnlyMediaRoot(): Promise<{ root: string; cid: string }> {
+  const root = mkdtempSync(join(tmpdir(), 'spk-cid-only-'));
+  const staging = join(root, 'staging');
+  cpSync(SAMPLE_DIR, staging, { recursive: true, filter: (path) => !path.endsWith('segments-sha256.json') });
+  const { rootCid } = await buildUnixfsDag(staging, 'kubo-v0');
+  cpSync(staging, join(root, 'ipfs', rootCid), { recursive: true });
+  rmSync(staging, { recursive: true, force: true });
+  return { root, cid: rootCid };
 }
