@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page, Request } from 'playwright-core';
 import { launchChromium } from '../test-support/browser.js';
-import { missingBuildOutputs, REPO_ROOT, startLocalStack, type LocalStack } from './local-stack.js';
+import { missingBuildOutputs, REPO_ROOT, SITE_DIR, startLocalStack, type LocalStack } from './local-stack.js';
 import { delay, waitUntil } from './poll.js';
 import { STARTUP_PROBE_SCRIPT } from './startup-probe.js';
 import { percentile, phasesOf, type ResourceEntry, type ViewerStartup } from './startup-phases.js';
@@ -25,6 +25,8 @@ interface StartupSettings {
   outDir: string;
   /** Only the page kinds whose name contains this (hls.js always runs: it is the reference). */
   only: string | undefined;
+  /** Other builds of the element (label → dist folder), measured in the same run beside this one. */
+  elementDists: Record<string, string>;
 }
 
 const USAGE = `npm run bench:startup -- [options]
@@ -34,16 +36,23 @@ const USAGE = `npm run bench:startup -- [options]
   --latency MS     CDN latency per media response (default 40)
   --bandwidth B/S  CDN cap per media response (default 2500000)
   --out DIR        output folder (default bench-results)
-  --only TEXT      only the page kinds whose name contains TEXT, besides hls.js`;
+  --only TEXT      only the page kinds whose name contains TEXT, besides hls.js
+  --element-dist LABEL=DIR  also measure the element build in DIR (e.g. one made before a change),
+                   P2P on and off, in the same rounds; repeatable`;
 
 function parseStartupArgs(argv: readonly string[]): StartupSettings {
-  const settings: StartupSettings = { viewers: 4, rounds: 5, joinGapMs: 1500, latencyMs: 40, bandwidthBytesPerSec: 2_500_000, outDir: 'bench-results', only: undefined };
+  const settings: StartupSettings = { viewers: 4, rounds: 5, joinGapMs: 1500, latencyMs: 40, bandwidthBytesPerSec: 2_500_000, outDir: 'bench-results', only: undefined, elementDists: {} };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const value = argv[++i];
     const number = Number(value);
     if (flag === '--out' && value) {
       settings.outDir = value;
+      continue;
+    }
+    if (flag === '--element-dist' && value && /^[a-z0-9-]+=./.test(value)) {
+      const [label, dir] = [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)];
+      settings.elementDists[label] = dir;
       continue;
     }
     if (flag === '--only' && value) {
@@ -185,6 +194,8 @@ interface VariantSummary {
   meanMs: number | null;
   medianRatio: number | null;
   p95Ratio: number | null;
+  /** Median over rounds of this page's round median ÷ hls.js's median in the same round: the machine's load changes from round to round, and this ratio cancels most of it. */
+  pairedMedianRatio: number | null;
   byPosition: (number | null)[];
   mediaRequests: number | null;
   mediaBytes: number | null;
@@ -194,7 +205,20 @@ interface VariantSummary {
 
 const round1 = (value: number | null) => (value === null ? null : Math.round(value));
 
-function summarizeVariant(name: string, viewers: readonly ViewerStartup[], reference: { median: number | null; p95: number | null }, positions: number): VariantSummary {
+function pairedRatio(viewers: readonly ViewerStartup[], referenceViewers: readonly ViewerStartup[]): number | null {
+  const medianOfRound = (list: readonly ViewerStartup[], round: number) =>
+    percentile(list.filter((viewer) => viewer.round === round && viewer.ttffMs !== null).map((viewer) => viewer.ttffMs as number), 50);
+  const rounds = [...new Set(viewers.map((viewer) => viewer.round))];
+  const ratios = rounds.flatMap((round) => {
+    const mine = medianOfRound(viewers, round);
+    const reference = medianOfRound(referenceViewers, round);
+    return mine !== null && reference ? [mine / reference] : [];
+  });
+  const median = percentile(ratios, 50);
+  return median === null ? null : Math.round(median * 100) / 100;
+}
+
+function summarizeVariant(name: string, viewers: readonly ViewerStartup[], reference: { median: number | null; p95: number | null; viewers: readonly ViewerStartup[] }, positions: number): VariantSummary {
   const ok = viewers.filter((viewer) => viewer.ttffMs !== null && viewer.errors.length === 0);
   const ttff = ok.map((viewer) => viewer.ttffMs as number);
   const median = percentile(ttff, 50);
@@ -213,6 +237,7 @@ function summarizeVariant(name: string, viewers: readonly ViewerStartup[], refer
     meanMs: ttff.length > 0 ? Math.round(ttff.reduce((a, b) => a + b, 0) / ttff.length) : null,
     medianRatio: median !== null && reference.median ? Math.round((median / reference.median) * 100) / 100 : null,
     p95Ratio: p95 !== null && reference.p95 ? Math.round((p95 / reference.p95) * 100) / 100 : null,
+    pairedMedianRatio: pairedRatio(viewers, reference.viewers),
     byPosition: Array.from({ length: positions }, (_, i) => round1(percentile(ok.filter((viewer) => viewer.position === i + 1).map((viewer) => viewer.ttffMs as number), 50))),
     mediaRequests: percentile(ok.map((viewer) => viewer.mediaRequestsBeforeFirstFrame), 50),
     mediaBytes: percentile(ok.map((viewer) => viewer.mediaBytesBeforeFirstFrame), 50),
@@ -225,10 +250,10 @@ function markdown(summaries: readonly VariantSummary[], settings: StartupSetting
   const lines = [
     header,
     '',
-    '| page | median TTFF | p95 TTFF | median ×hls.js | p95 ×hls.js | mean | median by join position | media requests / bytes before first frame (median) | duplicates | samples (failed) |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| page | median TTFF | p95 TTFF | median ×hls.js | p95 ×hls.js | per-round median ×hls.js | mean | median by join position | media requests / bytes before first frame (median) | duplicates | samples (failed) |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...summaries.map((s) =>
-      `| ${s.name} | ${s.medianMs} ms | ${s.p95Ms} ms | ${s.medianRatio} | ${s.p95Ratio} | ${s.meanMs} ms | ${s.byPosition.join(' / ')} | ${s.mediaRequests} / ${s.mediaBytes} B | ${s.duplicateRequests} | ${s.samples} (${s.failed}) |`,
+      `| ${s.name} | ${s.medianMs} ms | ${s.p95Ms} ms | ${s.medianRatio} | ${s.p95Ratio} | ${s.pairedMedianRatio} | ${s.meanMs} ms | ${s.byPosition.join(' / ')} | ${s.mediaRequests} / ${s.mediaBytes} B | ${s.duplicateRequests} | ${s.samples} (${s.failed}) |`,
     ),
     '',
     `Phases (median ms from navigation start, ${settings.viewers} viewers × ${settings.rounds} rounds):`,
@@ -247,10 +272,21 @@ export async function runStartupBench(settings: StartupSettings, log: (line: str
   const stack = await startLocalStack({
     latencyMs: settings.latencyMs,
     bandwidthBytesPerSec: settings.bandwidthBytesPerSec,
-    staticDirs: { '/vendor/hls.js': join(REPO_ROOT, 'node_modules', 'hls.js', 'dist') },
+    staticDirs: {
+      '/vendor/hls.js': join(REPO_ROOT, 'node_modules', 'hls.js', 'dist'),
+      // The page's relative script URL then resolves into the other build.
+      ...Object.fromEntries(Object.entries(settings.elementDists).flatMap(([label, dir]) => [
+        [`/alt/${label}/vendor/spk-player`, resolve(dir)],
+        [`/alt/${label}/startup`, join(SITE_DIR, 'startup')],
+      ])),
+    },
   });
   const browser = await launchChromium();
-  const variants = VARIANTS.filter((variant) => variant.name === HLSJS || settings.only === undefined || variant.name.includes(settings.only));
+  const alternates = Object.keys(settings.elementDists).flatMap((label): Variant[] => [
+    { name: `spk-player ${label} P2P on`, page: `alt/${label}/startup/element.html`, p2p: true },
+    { name: `spk-player ${label} P2P off`, page: `alt/${label}/startup/element.html`, p2p: false },
+  ]);
+  const variants = [...VARIANTS, ...alternates].filter((variant) => variant.name === HLSJS || settings.only === undefined || variant.name.includes(settings.only));
   try {
     // Chromium's one-off costs (media pipeline, first renderers) go to no page kind.
     log('Warm-up…');
@@ -268,7 +304,7 @@ export async function runStartupBench(settings: StartupSettings, log: (line: str
       }
     }
     const referenceViewers = all.filter((viewer) => viewer.variant === HLSJS && viewer.ttffMs !== null);
-    const reference = { median: percentile(referenceViewers.map((v) => v.ttffMs as number), 50), p95: percentile(referenceViewers.map((v) => v.ttffMs as number), 95) };
+    const reference = { median: percentile(referenceViewers.map((v) => v.ttffMs as number), 50), p95: percentile(referenceViewers.map((v) => v.ttffMs as number), 95), viewers: referenceViewers };
     const summaries = variants.map((variant) => summarizeVariant(variant.name, all.filter((viewer) => viewer.variant === variant.name), reference, settings.viewers));
     const header = `Start-up benchmark, ${new Date().toISOString()}, Chromium ${browser.version()}: ${settings.viewers} viewers × ${settings.rounds} rounds per page kind, joining ${settings.joinGapMs} ms apart; CDN ${settings.latencyMs} ms latency, ${settings.bandwidthBytesPerSec} B/s per response; load average before ${loadBefore}, after ${loadavg().map((value) => value.toFixed(2)).join(' ')}.`;
     const report = markdown(summaries, settings, header);
