@@ -12,6 +12,7 @@ import { TrackerWatch } from './tracker-watch.js';
 import type { UploadLimiter } from './upload-limiter.js';
 import { ContributionReporter, contributionEndpointFor } from './contributions/index.js';
 import type { PlayerLike, VhsHandle } from './videojs-types.js';
+import { afterFirstFrame } from './after-first-frame.js';
 
 /** Data of the `segmentloaded` event. */
 export interface SegmentLoadedEvent {
@@ -91,6 +92,7 @@ export class SourceSession {
   /** The latest segment VHS asked the engine for: what a rejoin announces with. */
   private lastMapped: MappedSegment | undefined;
   private coreStarted = false;
+  private cancelCoreStart: (() => void) | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private activeBitrate = 0;
   private highDemandWindow = 0;
@@ -125,6 +127,7 @@ export class SourceSession {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.cancelCoreStart?.();
     if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
     this.trackerWatch?.dispose();
@@ -155,7 +158,9 @@ export class SourceSession {
       if (this.coreStarted) this.joinSwarmEarly();
       else {
         this.coreStarted = true;
-        void this.startCore();
+        this.cancelCoreStart = afterFirstFrame(this.host.player, () => !this.firstSegmentDone, () => {
+          if (!this.ended) void this.startCore();
+        });
       }
     }
     if (!this.firstSegmentDone || !this.core || !this.segmentLoader) return undefined;
