@@ -91,7 +91,11 @@ export class EarlyFetch {
         this.expect(message.announce);
         if (message.media) this.mediaUrl = message.announce;
       } else if ('response' in message) this.settle.get(message.response.url)?.(message.response);
-      else this.settle.get(message.failed)?.(undefined);
+      else {
+        // VHS then fetches it itself, with its own error handling and retries.
+        this.responses.delete(message.failed);
+        this.settle.get(message.failed)?.(undefined);
+      }
     };
     try {
       const source = URL.createObjectURL(new Blob([`onmessage=(e)=>(${earlyFetchJob.toString()})(e.data,postMessage)`], { type: 'text/javascript' }));
