@@ -3,10 +3,13 @@
  * plugin. Every <spk-player> on a page shares them.
  */
 import type { VjsFactory } from './videojs-types.js';
+import type { attachEarlyFetch, PlaylistSelector } from './early-start.js';
 
 export interface Runtime {
   createVideoJs: VjsFactory;
   videoJsStyles: string;
+  attachEarlyFetch: typeof attachEarlyFetch;
+  vhsPlaylistSelector: PlaylistSelector | undefined;
 }
 
 let runtimePromise: Promise<Runtime> | undefined;

@@ -14,6 +14,8 @@ import { SpkPlayerError, describeError } from './errors.js';
 import { FORWARDED_MEDIA_EVENTS } from './media-events.js';
 import { checkSourceAttributes, resolveSource, type ResolvedSource } from './resolve-source.js';
 import { loadP2pPlugin, loadRuntime, videoJsSheet, type Runtime } from './runtime-loader.js';
+import type { VhsStartHandle } from './early-start.js';
+import { startEarlyFetch, type EarlyFetch } from './early-fetch.js';
 import { playerStyles } from './styles.js';
 import type { SpkP2pInstance, SpkP2pStats, VhsResponseHook, VjsPlayer } from './videojs-types.js';
 
@@ -146,6 +148,9 @@ export class SpkPlayer extends LitElement {
   private generation = 0;
   private abort: AbortController | undefined;
   private observer: IntersectionObserver | undefined;
+  /** Playlists and first segment fetched while Video.js loads, for the first source only. */
+  private early: EarlyFetch | undefined;
+  private runtime: Runtime | undefined;
   private wanted = false;
   private startApplied = false;
   private hadPlayback = false;
@@ -415,11 +420,19 @@ export class SpkPlayer extends LitElement {
     const current = () => generation === this.generation && !abort.signal.aborted;
     try {
       this.validate();
+      const resolving = resolveSource(
+        { src: this.src, cid: this.cid, v: this.v, gateway: this.gateway, hiveApi: this.hiveApi, baseUrl: document.baseURI },
+        abort.signal,
+      );
+      // VHS starts fetching only once Video.js has loaded and made the player: start it now.
+      if (parsePreload(this.preload) !== 'none') {
+        void resolving.then((source) => {
+          const url = source.candidates[0];
+          if (current() && url !== undefined) this.early = startEarlyFetch(this, url, this.safeStartTime() === 0, abort.signal);
+        }, () => undefined);
+      }
       const [source, runtime] = await Promise.all([
-        resolveSource(
-          { src: this.src, cid: this.cid, v: this.v, gateway: this.gateway, hiveApi: this.hiveApi, baseUrl: document.baseURI },
-          abort.signal,
-        ),
+        resolving,
         loadRuntime().catch((error: unknown) => {
           throw new SpkPlayerError('player-load-failed', describeError(error), { cause: error });
         }),
@@ -466,6 +479,7 @@ export class SpkPlayer extends LitElement {
       html5: { vhs: { overrideNative: true }, nativeAudioTracks: false, nativeVideoTracks: false },
     });
     this.player = player;
+    this.runtime = runtime;
     this.startApplied = false;
     this.hadPlayback = false;
     this.exposeParts(player);
@@ -586,7 +600,13 @@ export class SpkPlayer extends LitElement {
     });
     player.on('error', () => this.onPlayerError(player));
     // VHS makes a new request function (and hook set) for every source.
-    player.on('xhr-hooks-ready', () => player.tech(true)?.vhs?.xhr.onResponse(this.onVhsResponse));
+    player.on('xhr-hooks-ready', () => {
+      const vhs = player.tech(true)?.vhs;
+      vhs?.xhr.onResponse(this.onVhsResponse);
+      // VjsTech lists only the response hooks the element itself uses.
+      if (vhs && this.early && this.runtime) this.runtime.attachEarlyFetch(vhs as unknown as VhsStartHandle, this.early, this.runtime.vhsPlaylistSelector);
+      this.early = undefined;
+    });
   }
 
   private readonly onVhsResponse: VhsResponseHook = (request, error, response) => {
@@ -679,6 +699,7 @@ export class SpkPlayer extends LitElement {
 
   private teardown(): void {
     this.abort?.abort();
+    this.early = undefined;
     this.abort = undefined;
     this.plugin = undefined;
     const player = this.player;

@@ -13,6 +13,7 @@ import { TrackerWatch } from './tracker-watch.js';
 import type { UploadLimiter } from './upload-limiter.js';
 import { ContributionReporter, contributionEndpointFor } from './contributions/index.js';
 import type { PlayerLike, VhsHandle } from './videojs-types.js';
+import { afterFirstFrame } from './after-first-frame.js';
 
 /** Data of the `segmentloaded` event. */
 export interface SegmentLoadedEvent {
@@ -98,6 +99,7 @@ export class SourceSession {
   /** The latest segment VHS asked the engine for: what a rejoin announces with. */
   private lastMapped: MappedSegment | undefined;
   private coreStarted = false;
+  private cancelCoreStart: (() => void) | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private activeBitrate = 0;
   private highDemandWindow = 0;
@@ -133,6 +135,7 @@ export class SourceSession {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    this.cancelCoreStart?.();
     if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
     this.trackerWatch?.dispose();
@@ -163,7 +166,9 @@ export class SourceSession {
       if (this.coreStarted) this.joinSwarmEarly();
       else {
         this.coreStarted = true;
-        void this.startCore();
+        this.cancelCoreStart = afterFirstFrame(this.host.player, () => !this.firstSegmentDone, () => {
+          if (!this.ended) void this.startCore();
+        });
       }
     }
     if (!this.firstSegmentDone || !this.core || !this.segmentLoader) return undefined;
