@@ -11,6 +11,7 @@ import { peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
 import { TrackerWatch } from './tracker-watch.js';
 import type { UploadLimiter } from './upload-limiter.js';
 import { ContributionReporter, contributionEndpointFor } from './contributions/index.js';
+import { ReceiptRecorder } from './contributions/receipts.js';
 import type { PlayerLike, VhsHandle } from './videojs-types.js';
 
 /** Data of the `segmentloaded` event. */
@@ -96,6 +97,7 @@ export class SourceSession {
   private highDemandWindow = 0;
   private ended = false;
   private reporter: ContributionReporter | undefined;
+  private readonly receipts: ReceiptRecorder;
   private trackerWatch: TrackerWatch | undefined;
 
   constructor(
@@ -109,6 +111,7 @@ export class SourceSession {
      */
     readonly videoCid: string | undefined,
   ) {
+    this.receipts = new ReceiptRecorder(masterUrl, (peerId, segment, bytes) => this.reporter?.recordReceipt(peerId, segment, bytes));
     // Now, not with the engine: the first segment's CDN bytes may arrive before the engine has loaded.
     if (videoCid !== undefined) this.startReporter(videoCid);
   }
@@ -284,6 +287,8 @@ export class SourceSession {
     core[method]('onSegmentError', this.onCoreSegmentError);
     core[method]('onChunkUploaded', this.onChunkUploaded);
     core[method]('onChunkDownloaded', this.onChunkDownloaded);
+    core[method]('onSegmentStart', this.receipts.onSegmentStart);
+    core[method]('onSegmentLoaded', this.receipts.onSegmentLoaded);
     // A refused or broken WebSocket reaches the engine as a tracker warning.
     core[method]('onTrackerError', this.onTrackerError);
     core[method]('onTrackerWarning', this.onTrackerError);
