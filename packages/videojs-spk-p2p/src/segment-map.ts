@@ -77,6 +77,8 @@ export class SegmentMap {
   private readonly knownSegmentCounts = new Map<string, number>();
   /** Per stream, its segments by position (only VOD is mapped, so externalId is the position). */
   private readonly streamSegments = new Map<string, Segment[]>();
+  /** Stream runtime id by the core's `${type}-${index}` name of it (what its storage calls use). */
+  private readonly streamKeys = new Map<string, string>();
 
   constructor(
     private readonly sink: StreamSink,
@@ -107,6 +109,12 @@ export class SegmentMap {
     return next ? { streamRuntimeId: mapped.streamRuntimeId, segment: next } : undefined;
   }
 
+  /** A stream's segments by position, found by the core's `${type}-${index}` name of the stream. */
+  segmentsOfStream(streamKey: string): readonly Segment[] | undefined {
+    const runtimeId = this.streamKeys.get(streamKey);
+    return runtimeId === undefined ? undefined : this.streamSegments.get(runtimeId);
+  }
+
   /** Stream runtime id of a playlist, or undefined when it has not been registered. */
   streamIdFor(playlist: VhsPlaylist): string | undefined {
     const id = playlist.resolvedUri ?? playlist.id;
@@ -117,6 +125,7 @@ export class SegmentMap {
     this.bySegmentId.clear();
     this.knownSegmentCounts.clear();
     this.streamSegments.clear();
+    this.streamKeys.clear();
   }
 
   private syncPlaylist(playlist: VhsPlaylist, type: StreamType, language: string | undefined): void {
@@ -127,10 +136,7 @@ export class SegmentMap {
     const known = this.knownSegmentCounts.get(runtimeId);
     if (known === undefined) {
       const attributes = playlist.attributes ?? {};
-      this.sink.addStreamIfNoneExists({
-        runtimeId,
-        type,
-        index: this.streamIdOf({
+      const index = this.streamIdOf({
           bitrate: attributes.BANDWIDTH ?? null,
           codecs: attributes.CODECS ?? null,
           width: attributes.RESOLUTION?.width ?? null,
@@ -138,8 +144,9 @@ export class SegmentMap {
           frameRate: attributes['FRAME-RATE'] ?? null,
           videoRange: attributes['VIDEO-RANGE'] ?? null,
           language: language ?? null,
-        }),
-      });
+        });
+      this.streamKeys.set(`${type}-${index}`, runtimeId);
+      this.sink.addStreamIfNoneExists({ runtimeId, type, index });
     }
     const from = known ?? 0;
     if (from >= segments.length) return;

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../../../demo/test-support/browser.js';
 import { createSignalServer } from '../../signal-server/src/index.js';
 import { startCdn, type CdnOptions, type CdnServer } from '../../../demo/cdn/cdn-server.js';
@@ -89,10 +89,15 @@ export interface OpenPlayerOptions {
   pageUrl: string;
   /** Player size in CSS pixels (VHS caps the rendition by it); 320×180 by default. */
   size?: { width: number; height: number };
+  /**
+   * Open the page in this context (one browser profile: a returning viewer with its IndexedDB)
+   * instead of a fresh one; `close()` then closes only the page.
+   */
+  context?: BrowserContext;
 }
 
 export async function openPlayer(browser: Browser, opts: OpenPlayerOptions): Promise<PlayerPage> {
-  const context = await browser.newContext();
+  const context = opts.context ?? (await browser.newContext());
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -119,7 +124,7 @@ export async function openPlayer(browser: Browser, opts: OpenPlayerOptions): Pro
     },
     events: (type) =>
       page.evaluate((t) => (window as unknown as { spkTest: { eventsOf(t: string): RecordedEvent[] } }).spkTest.eventsOf(t), type),
-    close: () => context.close(),
+    close: () => (opts.context ? page.close() : context.close()),
   };
 }
 
