@@ -204,4 +204,46 @@ describe('videojs-spk-p2p: persistent segment cache (IndexedDB)', () => {
       await contextA.close();
     }
   });
+
+  it('no IndexedDB (private mode) or a full quota: no cache, and playback as usual', async () => {
+    const { browser, cdn, tracker } = fixture;
+    // Some private modes refuse IndexedDB outright: open() throws.
+    const refused = await openPlayer(browser, {
+      pageUrl: `${cdn.url}/pages/player.html`,
+      src: manifestUrl(cdn, 'private-mode'),
+      options: p2pOptions(tracker.url),
+      rate: 4,
+      initScript: `IDBFactory.prototype.open = function () { throw new DOMException('The user denied permission to access the database.', 'InvalidStateError'); };`,
+    });
+    try {
+      const end = await waitForEnd(refused, 60_000);
+      assert.deepEqual(end.errors, []);
+      assert.deepEqual(end.stalls, []);
+      assert.equal(end.stats.segments.cache, 0);
+      assert.ok(end.stats.segments.cdn >= SAMPLE_SEGMENTS_PER_RENDITION);
+    } finally {
+      await refused.close();
+    }
+
+    // A real quota error: Chromium is told this origin may store 64 KiB, less than one segment.
+    const context = await browser.newContext();
+    try {
+      const tab = await context.newPage();
+      await tab.goto(`${cdn.url}/pages/player.html`);
+      const cdp = await context.newCDPSession(tab);
+      await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(cdn.url).origin, quotaSize: 64 * 1024 });
+      await tab.evaluate(
+        (args) => (window as unknown as { spkTest: { start(o: unknown): boolean } }).spkTest.start(args),
+        { src: manifestUrl(cdn, 'quota'), options: p2pOptions(tracker.url), rate: 4 },
+      );
+      const state = () => tab.evaluate(() => (window as unknown as { spkTest: { state(): { ended: boolean; errors: string[]; stalls: number[]; stats: { segments: { cdn: number; cache: number } } } } }).spkTest.state());
+      const end = await waitFor(async () => ((await state()).ended ? state() : undefined), 60_000, 'playback to end under a full quota');
+      assert.deepEqual(end.errors, []);
+      assert.deepEqual(end.stalls, []);
+      assert.ok(end.stats.segments.cdn >= SAMPLE_SEGMENTS_PER_RENDITION);
+      assert.deepEqual(await cachedEntries(tab), [], 'nothing could be stored');
+    } finally {
+      await context.close();
+    }
+  });
 });
