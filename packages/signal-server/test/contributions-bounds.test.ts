@@ -13,12 +13,12 @@ import type { ContributionReport, PeerClaim } from '../src/contributions/report.
 import { createTestDatabase, DIALECTS, DirectoryTable, makeReport, randomPeerId, randomSecret, type TestDatabase } from './contributions-support.js';
 
 const MB = 1_000_000;
-/** The default policy: 8 Mbit/s top bitrate, 1.5× margin, 120 s slack. */
+/** The default policy: 8 Mbit/s top bitrate, 1.5× margin, 30 s slack. */
 const DEFAULT_BYTES_PER_SECOND = 8_000_000 / 8;
 const POLICY = { sameAddressPairCapBytes: 0 };
 
 function allowance(lifetimeMs: number, bytesPerSecond = DEFAULT_BYTES_PER_SECOND): number {
-  return Math.floor(((lifetimeMs + 120_000) / 1000) * bytesPerSecond * 1.5);
+  return Math.floor(((lifetimeMs + 30_000) / 1000) * bytesPerSecond * 1.5);
 }
 
 for (const dialect of DIALECTS) {
@@ -141,7 +141,7 @@ for (const dialect of DIALECTS) {
       assert.equal(pair?.confirmedDownload, 20 * 500_000);
       assert.equal(pair?.credited, 20 * 500_000);
 
-      // Its own bitrate bounds a session: 2 Mbit/s × (0 s + 120 s slack) × 1.5 = 45 MB.
+      // Its own bitrate bounds a session: 2 Mbit/s × (0 s + 30 s slack) × 1.5 = 11.25 MB.
       const d = viewer('203.0.113.5');
       const many = Array.from({ length: 200 }, (_, i) => ({ segment: `480p/480p_${i % 20}.ts`, bytes: 1 }));
       const uploaders = Array.from({ length: 10 }, (_, i) => viewer(`198.51.100.${10 + i}`));

@@ -28,7 +28,7 @@ export interface CreditPolicy {
   defaultTopBitrateBps?: number;
   /** Factor over duration × top bitrate a downloader may confirm (seeks, rewatches, playback rate). Default 1.5. */
   playbackMargin?: number;
-  /** Added to a session's observed lifetime: bytes received before its first accepted report. Default 120 s. */
+  /** Added to a session's observed lifetime: bytes received before its first accepted report (sent 5 s after the first peer bytes). Default 30 s. */
   sessionSlackMs?: number;
 }
 
@@ -36,7 +36,7 @@ export const DEFAULT_CREDIT_POLICY: Readonly<Required<CreditPolicy>> = Object.fr
   sameAddressPairCapBytes: 0,
   defaultTopBitrateBps: 8_000_000,
   playbackMargin: 1.5,
-  sessionSlackMs: 120_000,
+  sessionSlackMs: 30_000,
 });
 
 export interface DayRange {
