@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
 import type { SessionDirectory } from '../src/contributions/index.js';
-import type { ContributionReport } from '../src/contributions/report.js';
+import type { ContributionReport, PeerClaim } from '../src/contributions/report.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
 export type Dialect = (typeof DIALECTS)[number];
@@ -110,12 +110,26 @@ export function randomPeerId(): string {
   return randomBytes(20).toString('hex');
 }
 
+/** Receipts a downloader sends for `bytes` received from one peer: fresh segments of at most 4 MB each. */
+export function receiptsFor(bytes: number, prefix = `seg-${randomBytes(4).toString('hex')}`): NonNullable<PeerClaim['receipts']> {
+  const receipts: NonNullable<PeerClaim['receipts']> = [];
+  for (let offset = 0, index = 0; offset < bytes; offset += 4_000_000, index++) {
+    receipts.push({ segment: `${prefix}/${index}.ts`, bytes: Math.min(4_000_000, bytes - offset) });
+  }
+  return receipts;
+}
+
 let reportCounter = 0;
+/**
+ * A report as the browser sends it: a peer it received bytes from and that has no receipts
+ * given gets receipts for those bytes (distinct segments), as the plugin's reporter writes them.
+ */
 export function makeReport(session: string, peers: ContributionReport['peers'], extra: Partial<ContributionReport> = {}): ContributionReport {
   reportCounter += 1;
   const now = Date.now();
+  const reportId = `r${reportCounter}-${randomBytes(6).toString('hex')}`;
   return {
-    reportId: `r${reportCounter}-${randomBytes(6).toString('hex')}`,
+    reportId,
     session,
     videoCid: 'QmTestVideoCid0000000000000000000000000000000',
     startedAt: now - 30_000,
@@ -124,7 +138,7 @@ export function makeReport(session: string, peers: ContributionReport['peers'], 
     segmentsShared: 3,
     segmentsReceived: 2,
     cdnBytes: 1000,
-    peers,
+    peers: peers.map((peer) => (peer.downloaded > 0 && peer.receipts === undefined ? { ...peer, receipts: receiptsFor(peer.downloaded, `${reportId}/${peer.peerId.slice(0, 8)}`) } : peer)),
     ...extra,
   };
 }

@@ -62,7 +62,22 @@ export interface SpkP2pOptions {
    * bandwidth rewards. `true` uses the first tracker's host; unacknowledged reports wait in IndexedDB.
    */
   contributions?: boolean | ContributionsOption;
+  /**
+   * Keep played segments in IndexedDB so a rewatch plays without the CDN and peers can be served
+   * from them while the page is open. `false` opts out. See README "Persistent segment cache".
+   */
+  persistentCache?: boolean | PersistentCacheOption;
 }
+
+export interface PersistentCacheOption {
+  /** Bytes the cache may hold across all videos (least recently used go first). Default 256 MiB. */
+  maxBytes?: number;
+  /** IndexedDB database name; default `spk-p2p-segments`. */
+  databaseName?: string;
+}
+
+/** `true` means these. */
+export const DEFAULT_PERSISTENT_CACHE_BYTES = 256 * 1024 * 1024;
 
 export interface ContributionsOption {
   /** Full URL of the contribution endpoint; default beside the first tracker URL. */
@@ -97,6 +112,7 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   statsInterval: 1000,
   storageLimitMiB: 256,
   contributions: false,
+  persistentCache: true,
   tuning: Object.freeze({
     highDemandWindow: 5,
     highDemandWindowAlone: 20,
@@ -168,6 +184,15 @@ export function validateOptions(merged: Record<string, unknown>): ResolvedOption
     else {
       if (option.endpoint !== undefined && (typeof option.endpoint !== 'string' || !/^https?:\/\//i.test(option.endpoint))) fail('`contributions.endpoint` must be an http(s) URL');
       if (option.intervalMs !== undefined && (!isNonNegativeNumber(option.intervalMs) || option.intervalMs < 1000)) fail('`contributions.intervalMs` must be at least 1000 ms');
+    }
+  }
+  const cache = merged.persistentCache;
+  if (typeof cache !== 'boolean') {
+    const option = cache as PersistentCacheOption | null;
+    if (typeof option !== 'object' || option === null) fail('`persistentCache` must be a boolean or { maxBytes, databaseName }');
+    else {
+      if (option.maxBytes !== undefined && !isNonNegativeNumber(option.maxBytes)) fail('`persistentCache.maxBytes` must be a non-negative number of bytes');
+      if (option.databaseName !== undefined && (typeof option.databaseName !== 'string' || option.databaseName === '')) fail('`persistentCache.databaseName` must be a non-empty string');
     }
   }
   return merged as unknown as ResolvedOptions;

@@ -30,6 +30,8 @@ export interface SegmentLoaderOptions {
   segmentTimeout: number;
   /** Seconds of media buffered ahead of the playhead, in wall-clock seconds (buffer / rate). */
   bufferAheadSeconds: () => number;
+  /** Where a segment the core had stored without downloading it came from (the persistent cache). */
+  storedSource?: (segment: Segment) => SegmentSource | undefined;
   /** Called when the loader starts fetching a segment from the CDN itself. */
   onFallback?: (segment: Segment, reason: CdnFallbackReason) => void;
   /** How the fallback fetches a segment; by default straight from its URL, unchecked. */
@@ -178,7 +180,7 @@ export class SegmentLoader {
             resolve({
               data: data.slice(0),
               bandwidth,
-              source: record?.source ?? 'cdn',
+              source: record?.source ?? this.options.storedSource?.(segment) ?? 'cdn',
               peerId: record?.peerId,
               durationMs: record?.durationMs ?? performance.now() - requestedAt,
               waitMs: performance.now() - requestedAt,

@@ -62,6 +62,8 @@ export class SegmentMap {
   private readonly knownSegmentCounts = new Map<string, number>();
   /** Per stream, its segments by position (only VOD is mapped, so externalId is the position). */
   private readonly streamSegments = new Map<string, Segment[]>();
+  /** Stream runtime id by the core's `${type}-${index}` name of it (what its storage calls use). */
+  private readonly streamKeys = new Map<string, string>();
 
   constructor(
     private readonly sink: StreamSink,
@@ -93,6 +95,12 @@ export class SegmentMap {
     return next ? { streamRuntimeId: mapped.streamRuntimeId, segment: next } : undefined;
   }
 
+  /** A stream's segments by position, found by the core's `${type}-${index}` name of the stream. */
+  segmentsOfStream(streamKey: string): readonly Segment[] | undefined {
+    const runtimeId = this.streamKeys.get(streamKey);
+    return runtimeId === undefined ? undefined : this.streamSegments.get(runtimeId);
+  }
+
   /** Stream runtime id of a playlist, or undefined when it has not been registered. */
   streamIdFor(playlist: VhsPlaylist): string | undefined {
     const id = playlist.resolvedUri ?? playlist.id;
@@ -103,6 +111,7 @@ export class SegmentMap {
     this.bySegmentId.clear();
     this.knownSegmentCounts.clear();
     this.streamSegments.clear();
+    this.streamKeys.clear();
   }
 
   private syncPlaylist(playlist: VhsPlaylist, type: StreamType, streamProps: () => StreamIdProps): void {
@@ -112,7 +121,9 @@ export class SegmentMap {
     if (runtimeId === undefined || !segments || segments.length === 0 || playlist.endList !== true) return;
     const known = this.knownSegmentCounts.get(runtimeId);
     if (known === undefined) {
-      this.sink.addStreamIfNoneExists({ runtimeId, type, index: this.streamIdOf(streamProps()) });
+      const index = this.streamIdOf(streamProps());
+      this.streamKeys.set(`${type}-${index}`, runtimeId);
+      this.sink.addStreamIfNoneExists({ runtimeId, type, index });
     }
     const from = known ?? 0;
     if (from >= segments.length) return;

@@ -10,6 +10,18 @@ interface StoredSegment {
 const MIB = 1024 * 1024;
 
 /**
+ * A slower store behind the memory one (the browser's persistent cache): what it holds is
+ * announced and served to peers like memory segments, and everything stored is handed to it.
+ */
+export interface SegmentBackingStore {
+  has(streamId: string, segmentId: number): boolean;
+  ids(streamId: string): number[];
+  /** Checked bytes, or undefined (absent, or failed its check). */
+  read(streamId: string, segmentId: number): Promise<ArrayBuffer | undefined>;
+  store(streamId: string, segmentId: number, data: ArrayBuffer): void;
+}
+
+/**
  * In-memory segment store the core shares from. It differs from the core's own store in one way
  * that matters: reads for peers go through the upload limiter, and a refused read answers
  * "absent", so the asking peer falls back to another source at once instead of waiting.
@@ -23,6 +35,7 @@ export class LimitedSegmentStorage implements SegmentStorage {
   private usedBytes = 0;
   private position = 0;
   private onChange: ((streamId: string) => void) | undefined;
+  private backing: SegmentBackingStore | undefined;
 
   constructor(
     private readonly limitBytes: number,
@@ -37,6 +50,11 @@ export class LimitedSegmentStorage implements SegmentStorage {
   }
 
   async initialize(): Promise<void> {}
+
+  /** Set once the persistent cache has opened (it may never); memory stays the first place looked. */
+  setBackingStore(backing: SegmentBackingStore): void {
+    this.backing = backing;
+  }
 
   onPlaybackUpdated(position: number): void {
     this.position = position;
@@ -69,19 +87,22 @@ export class LimitedSegmentStorage implements SegmentStorage {
     stream.set(segmentId, { data, startTime, endTime });
     this.usedBytes += data.byteLength;
     this.evict();
+    this.backing?.store(streamId, segmentId, data);
     this.onChange?.(streamId);
   }
 
   async getSegmentData(_swarmId: string, streamId: string, segmentId: number): Promise<ArrayBuffer | undefined> {
-    const segment = this.streams.get(streamId)?.get(segmentId);
-    if (!segment) return undefined;
     const key = `${streamId}\u0000${segmentId}`;
-    if (this.localReads.delete(key)) return segment.data;
-    if (!(await this.limiter.take(segment.data.byteLength, this.maxUploadHoldMs))) {
+    // Before any await: the local-read mark lasts only until the next microtask.
+    const local = this.localReads.delete(key);
+    const data = this.streams.get(streamId)?.get(segmentId)?.data ?? (await this.backing?.read(streamId, segmentId));
+    if (!data) return undefined;
+    if (local) return data;
+    if (!(await this.limiter.take(data.byteLength, this.maxUploadHoldMs))) {
       this.onUploadRefused();
       return undefined;
     }
-    return segment.data;
+    return data;
   }
 
   /** Makes the core re-announce every stream's segments to its peers. */
@@ -94,11 +115,13 @@ export class LimitedSegmentStorage implements SegmentStorage {
   }
 
   hasSegment(_swarmId: string, streamId: string, segmentId: number): boolean {
-    return this.streams.get(streamId)?.has(segmentId) ?? false;
+    return (this.streams.get(streamId)?.has(segmentId) ?? false) || (this.backing?.has(streamId, segmentId) ?? false);
   }
 
   getStoredSegmentIds(_swarmId: string, streamId: string): number[] {
-    return [...(this.streams.get(streamId)?.keys() ?? [])];
+    const inMemory = [...(this.streams.get(streamId)?.keys() ?? [])];
+    if (!this.backing) return inMemory;
+    return [...new Set([...inMemory, ...this.backing.ids(streamId)])];
   }
 
   setSegmentChangeCallback(callback: (streamId: string) => void): void {
@@ -110,6 +133,7 @@ export class LimitedSegmentStorage implements SegmentStorage {
     this.localReads.clear();
     this.usedBytes = 0;
     this.onChange = undefined;
+    this.backing = undefined;
   }
 
   /** Drops the segments farthest from the playhead first: those are the least likely to be asked for. */

@@ -12,6 +12,9 @@ import { peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
 import { TrackerWatch } from './tracker-watch.js';
 import type { UploadLimiter } from './upload-limiter.js';
 import { ContributionReporter, contributionEndpointFor } from './contributions/index.js';
+import { ReceiptRecorder } from './contributions/receipts.js';
+import { SessionCache } from './persistent-cache/session-cache.js';
+import type { SegmentFetch } from './segment-xhr.js';
 import type { PlayerLike, VhsHandle } from './videojs-types.js';
 import { afterFirstFrame } from './after-first-frame.js';
 
@@ -105,6 +108,9 @@ export class SourceSession {
   private highDemandWindow = 0;
   private ended = false;
   private reporter: ContributionReporter | undefined;
+  private readonly receipts: ReceiptRecorder;
+  /** The browser's persistent segment cache for this video, unless opted out. */
+  private readonly cache: SessionCache | undefined;
   private trackerWatch: TrackerWatch | undefined;
 
   constructor(
@@ -119,6 +125,8 @@ export class SourceSession {
     readonly videoCid: string | undefined,
   ) {
     this.alternates = new HttpAlternates(host.options.ipfsGateways);
+    this.receipts = new ReceiptRecorder(masterUrl, (peerId, segment, bytes) => this.reporter?.recordReceipt(peerId, segment, bytes));
+    this.cache = videoCid !== undefined && SessionCache.enabled(host.options.persistentCache) ? this.openCache(videoCid) : undefined;
     // Now, not with the engine: the first segment's CDN bytes may arrive before the engine has loaded.
     if (videoCid !== undefined) this.startReporter(videoCid);
   }
@@ -146,6 +154,7 @@ export class SourceSession {
       core.destroy();
     }
     this.segmentMap?.clear();
+    void this.cache?.ready.then((cached) => cached?.cache.close());
     this.core = undefined;
     this.segmentLoader = undefined;
     this.segmentMap = undefined;
@@ -178,6 +187,11 @@ export class SourceSession {
     this.lastMapped = mapped;
     this.updateActiveBitrate(mapped);
     return { mapped, loader: this.segmentLoader };
+  }
+
+  /** A stand-in for a segment request VHS would send itself: the persistent cache, else the CDN. */
+  fromPersistentCache(uri: string, range: string | undefined): SegmentFetch | undefined {
+    return this.ended ? undefined : this.cache?.segmentFetch(uri, range);
   }
 
   /** A segment the engine delivered to VHS. */
@@ -245,6 +259,7 @@ export class SourceSession {
       Math.round(options.cdnFallbackDelay * 0.6),
     );
     const storage = this.storage;
+    this.cache?.attach(storage);
     const config: CoreConfig = {
       announceTrackers: options.trackerUrls.map((url) => trackerUrlFor(url, videoCid, this.host.secret)),
       rtcConfig: { iceServers: iceServersOf(options) },
@@ -286,6 +301,7 @@ export class SourceSession {
       cdnFallbackDelay: options.cdnFallbackDelay,
       segmentTimeout: options.segmentTimeout,
       bufferAheadSeconds: () => this.bufferAheadSeconds(),
+      storedSource: (segment) => this.cache?.storedSource(segment),
       onFallback: (segment, reason) => {
         const event: CdnFallbackEvent = { url: segment.url, reason };
         this.host.trigger('cdnfallback', event);
@@ -310,6 +326,8 @@ export class SourceSession {
     core[method]('onSegmentError', this.onCoreSegmentError);
     core[method]('onChunkUploaded', this.onChunkUploaded);
     core[method]('onChunkDownloaded', this.onChunkDownloaded);
+    core[method]('onSegmentStart', this.receipts.onSegmentStart);
+    core[method]('onSegmentLoaded', this.receipts.onSegmentLoaded);
     // A refused or broken WebSocket reaches the engine as a tracker warning.
     core[method]('onTrackerError', this.onTrackerError);
     core[method]('onTrackerWarning', this.onTrackerError);
@@ -558,6 +576,25 @@ export class SourceSession {
   private readonly onChunkDownloaded = (bytes: number, source: 'http' | 'p2p', peerId?: string) => {
     if (source === 'p2p' && peerId !== undefined) this.reporter?.recordDownload(peerId, bytes);
   };
+
+  private openCache(videoCid: string): SessionCache {
+    return new SessionCache({
+      option: this.host.options.persistentCache,
+      videoCid,
+      masterUrl: this.masterUrl,
+      verify: async (url, byteRange, data) => checkSegment(await this.verifier, url, byteRange, data),
+      segmentsOfStream: (streamKey) => this.segmentMap?.segmentsOfStream(streamKey),
+      bandwidth: () => this.vhs.bandwidth,
+      onServed: (source, bytes, url, durationMs) => {
+        if (source === 'cdn') return this.recordCdnSegment(bytes, url, durationMs);
+        this.firstSegmentDone = true;
+        this.recordSegment('cache', bytes, url, durationMs, undefined);
+      },
+      onCorrupt: (segment) => {
+        if (!this.ended) this.host.trigger('persistentcachecorrupt', { segment });
+      },
+    });
+  }
 
   /** One reporter per video: reports name the video they were earned on. */
   private startReporter(videoCid: string): void {

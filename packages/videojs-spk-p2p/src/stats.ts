@@ -2,7 +2,8 @@ import { percentile } from './percentile.js';
 import { VerificationCounts, type VerificationStats } from './integrity/verification-counts.js';
 
 export type SpkP2pMode = 'p2p' | 'cdn-only' | 'disabled';
-export type SegmentSource = 'p2p' | 'cdn';
+/** `cache`: this browser's persistent segment cache (a rewatch). */
+export type SegmentSource = 'p2p' | 'cdn' | 'cache';
 
 export interface LatencySummary {
   /** Milliseconds; `null` until a segment came from that source. */
@@ -18,13 +19,15 @@ export interface SpkP2pStats {
   cdnBytes: number;
   /** p2pBytes / (p2pBytes + cdnBytes), 0 before any segment. */
   p2pRatio: number;
+  /** Media segment bytes handed to the player from this browser's persistent cache. */
+  cacheBytes: number;
   uploadedBytes: number;
   /** Peers connected right now. */
   peers: number;
   /** Milliseconds from the plugin's start to the first peer connection; `null` until then. */
   discoveryMs: number | null;
-  latency: { p2p: LatencySummary; cdn: LatencySummary };
-  segments: { p2p: number; cdn: number };
+  latency: { p2p: LatencySummary; cdn: LatencySummary; cache: LatencySummary };
+  segments: { p2p: number; cdn: number; cache: number };
   /** Peer segments rejected by the integrity check. */
   integrityFailures: number;
   /** Peer requests answered "absent" because the upload limit was reached. */
@@ -49,9 +52,10 @@ function summarize(samples: number[]): LatencySummary {
 export class StatsCollector {
   private p2pBytes = 0;
   private cdnBytes = 0;
+  private cacheBytes = 0;
   private uploadedBytes = 0;
-  private readonly latency: Record<SegmentSource, number[]> = { p2p: [], cdn: [] };
-  private readonly segments: Record<SegmentSource, number> = { p2p: 0, cdn: 0 };
+  private readonly latency: Record<SegmentSource, number[]> = { p2p: [], cdn: [], cache: [] };
+  private readonly segments: Record<SegmentSource, number> = { p2p: 0, cdn: 0, cache: 0 };
   /** The core connects per rendition swarm, so one peer can hold several connections. */
   private readonly peerConnections = new Map<string, number>();
   private readonly startedAt = performance.now();
@@ -66,6 +70,7 @@ export class StatsCollector {
 
   recordSegment(source: SegmentSource, bytes: number, durationMs: number): void {
     if (source === 'p2p') this.p2pBytes += bytes;
+    else if (source === 'cache') this.cacheBytes += bytes;
     else this.cdnBytes += bytes;
     this.segments[source] += 1;
     const samples = this.latency[source];
@@ -103,10 +108,11 @@ export class StatsCollector {
       p2pBytes: this.p2pBytes,
       cdnBytes: this.cdnBytes,
       p2pRatio: total === 0 ? 0 : this.p2pBytes / total,
+      cacheBytes: this.cacheBytes,
       uploadedBytes: this.uploadedBytes,
       peers: this.peerConnections.size,
       discoveryMs: this.discoveryMs,
-      latency: { p2p: summarize(this.latency.p2p), cdn: summarize(this.latency.cdn) },
+      latency: { p2p: summarize(this.latency.p2p), cdn: summarize(this.latency.cdn), cache: summarize(this.latency.cache) },
       segments: { ...this.segments },
       integrityFailures: this.integrityFailures,
       uploadsRefused: this.uploadsRefused,

@@ -32,7 +32,11 @@ export class VhsInterception {
   private readonly onRequest = (options: VhsRequestOptions): VhsRequestOptions => {
     if (options.requestType !== 'segment') return options;
     const routed = this.session.mapForEngine(options.uri, options.headers?.Range);
-    if (!routed) return options;
+    if (!routed) {
+      const fromCache = this.session.fromPersistentCache(options.uri, options.headers?.Range);
+      if (fromCache) options.xhr = new SegmentXhr(fromCache);
+      return options;
+    }
     const { mapped, loader } = routed;
     options.timeout = Math.max(Number(options.timeout) || 0, STAND_IN_TIMEOUT_MS);
     options.xhr = new SegmentXhr(async (signal) => {

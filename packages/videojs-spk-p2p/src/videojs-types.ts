@@ -37,6 +37,8 @@ export interface VhsXhr {
 
 export interface VhsHandle {
   xhr: VhsXhr;
+  /** VHS's current bandwidth estimate, bits per second. */
+  bandwidth?: number;
   playlists?: {
     main?: VhsMain;
     media?: () => VhsPlaylist | undefined;

@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../../../demo/test-support/browser.js';
 import { createSignalServer } from '../../signal-server/src/index.js';
 import { startCdn, type CdnOptions, type CdnServer } from '../../../demo/cdn/cdn-server.js';
@@ -98,10 +98,15 @@ export interface OpenPlayerOptions {
   size?: { width: number; height: number };
   /** Called with the new page before it loads (e.g. to watch its WebSockets). */
   onPage?: (page: Page) => void;
+  /**
+   * Open the page in this context (one browser profile: a returning viewer with its IndexedDB)
+   * instead of a fresh one; `close()` then closes only the page.
+   */
+  context?: BrowserContext;
 }
 
 export async function openPlayer(browser: Browser, opts: OpenPlayerOptions): Promise<PlayerPage> {
-  const context = await browser.newContext();
+  const context = opts.context ?? (await browser.newContext());
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -129,7 +134,7 @@ export async function openPlayer(browser: Browser, opts: OpenPlayerOptions): Pro
     },
     events: (type) =>
       page.evaluate((t) => (window as unknown as { spkTest: { eventsOf(t: string): RecordedEvent[] } }).spkTest.eventsOf(t), type),
-    close: () => context.close(),
+    close: () => (opts.context ? page.close() : context.close()),
   };
 }
 

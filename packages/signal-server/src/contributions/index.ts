@@ -61,9 +61,10 @@ export async function createContributions(options: ContributionsOptions = {}): P
 export { openContributionsDb, DEFAULT_SQLITE_PATH } from './database.js';
 export type { SessionDirectory } from './directory.js';
 export type { CreditPolicy, DayRange, PairCredit, ViewerCredit } from './crediting.js';
-export { pairCredits, viewerCredits, DEFAULT_CREDIT_POLICY } from './crediting.js';
+export { pairCredits, viewerCredits, accountCredits, DEFAULT_CREDIT_POLICY } from './crediting.js';
+export type { VideoProfile } from './store.js';
 export { largestRemainder, allocateWithMinimum } from './allocation.js';
 export { parseHbd, formatHbd } from './hbd.js';
 export { buildPayoutBatch, signPayoutBatch, type PayoutBatch } from './payouts.js';
-export { parseReport, type ContributionReport, type PeerClaim } from './report.js';
+export { parseReport, type ContributionReport, type PeerClaim, type SegmentReceipt } from './report.js';
 export { hashSecret, publicViewerId, peerIdToHex } from './identity.js';

@@ -97,6 +97,39 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('hive_links_username').on('hive_links').column('hive_username').execute();
     },
   },
+  '002_verified_receipts': {
+    async up(db: AnyDb) {
+      await db.schema
+        .createTable('p2p_receipts')
+        .addColumn('session_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('remote_peer_id', 'varchar(40)', (c) => c.notNull())
+        .addColumn('segment', 'varchar(512)', (c) => c.notNull())
+        .addColumn('video_cid', 'varchar(128)', (c) => c.notNull())
+        .addColumn('report_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('day', 'varchar(10)', (c) => c.notNull())
+        .addColumn('bytes', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('p2p_receipts_pk', ['session_id', 'remote_peer_id', 'segment'])
+        .execute();
+      // The crediting query filters by day and joins the remote peer to its session.
+      await db.schema.createIndex('p2p_receipts_day').on('p2p_receipts').columns(['day', 'remote_peer_id']).execute();
+      await db.schema.createIndex('p2p_claims_session').on('p2p_claims').columns(['session_id', 'day']).execute();
+      await db.schema.createIndex('p2p_sessions_video').on('p2p_sessions').column('video_cid').execute();
+
+      await db.schema
+        .createTable('p2p_video_profiles')
+        .addColumn('video_cid', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('top_bitrate_bps', 'bigint', (c) => c.notNull())
+        .addColumn('registered_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('p2p_video_segments')
+        .addColumn('video_cid', 'varchar(128)', (c) => c.notNull())
+        .addColumn('segment', 'varchar(512)', (c) => c.notNull())
+        .addColumn('bytes', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('p2p_video_segments_pk', ['video_cid', 'segment'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = {

@@ -6,7 +6,7 @@
 import { Client, PrivateKey, cryptoUtils, type Operation, type SignedTransaction, type Transaction } from '@hiveio/dhive';
 import type { Kysely } from 'kysely';
 import { allocateWithMinimum } from './allocation.js';
-import { viewerCredits, type CreditPolicy, type DayRange } from './crediting.js';
+import { accountCredits, type CreditPolicy, type DayRange } from './crediting.js';
 import { formatHbd } from './hbd.js';
 import { HIVE_USERNAME_PATTERN } from './hive-link.js';
 import type { ContributionsDatabase } from './schema.js';
@@ -47,15 +47,10 @@ export async function buildPayoutBatch(db: Kysely<ContributionsDatabase>, policy
   if (!HIVE_USERNAME_PATTERN.test(payer)) throw new RangeError(`payer "${payer}" is not a valid Hive account name`);
   if (poolMilli <= 0n) throw new RangeError('the pool must be more than 0.000 HBD');
 
-  const credits = await viewerCredits(db, range, policy);
-  const bytesByAccount = new Map<string, number>();
-  for (const credit of credits) {
-    if (credit.hiveUsername === null || credit.credited <= 0 || credit.hiveUsername === payer) continue;
-    bytesByAccount.set(credit.hiveUsername, (bytesByAccount.get(credit.hiveUsername) ?? 0) + credit.credited);
-  }
+  const credits = await accountCredits(db, range, policy, payer);
   const shares = allocateWithMinimum(
     poolMilli,
-    [...bytesByAccount].map(([account, bytes]) => ({ account, weight: BigInt(bytes) })),
+    credits.map(({ account, credited }) => ({ account, weight: BigInt(credited) })),
     minMilli,
   );
   const recipients = shares.map((share) => ({ account: share.account, creditedBytes: Number(share.weight), amount: formatHbd(share.milli) }));

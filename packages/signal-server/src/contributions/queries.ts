@@ -35,11 +35,8 @@ export interface LeaderboardEntry {
 }
 
 export async function leaderboard(db: Kysely<ContributionsDatabase>, policy: CreditPolicy, range: DayRange, limit: number): Promise<LeaderboardEntry[]> {
-  const credits = await viewerCredits(db, range, policy);
-  return credits
-    .filter((credit) => credit.credited > 0)
-    .slice(0, limit)
-    .map((credit, index) => ({
+  const credits = await viewerCredits(db, range, policy, { creditedOnly: true, limit });
+  return credits.map((credit, index) => ({
       rank: index + 1,
       viewer: publicViewerId(credit.viewerId),
       hiveUsername: credit.hiveUsername,
@@ -122,8 +119,8 @@ export async function viewerSummary(
     .execute();
 
   const creditedIn = async (period: LeaderboardPeriod) => {
-    const credits = await viewerCredits(db, rangeOfPeriod(period, now), policy);
-    return credits.find((credit) => credit.viewerId === viewerId)?.credited ?? 0;
+    const credits = await viewerCredits(db, rangeOfPeriod(period, now), policy, { viewerId });
+    return credits[0]?.credited ?? 0;
   };
   const iso = (value: unknown) => new Date(toNumber(value)).toISOString();
   return {

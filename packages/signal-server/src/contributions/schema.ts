@@ -68,6 +68,37 @@ export interface P2PClaimTable {
   downloaded: Int64;
 }
 
+/**
+ * A downloader's receipt: one whole segment it received from a remote peer. One row per
+ * (downloader session, remote peer, segment), so a segment confirms a pair once.
+ */
+export interface P2PReceiptTable {
+  session_id: string;
+  remote_peer_id: string;
+  segment: string;
+  video_cid: string;
+  report_id: string;
+  day: string;
+  bytes: Int64;
+}
+
+/**
+ * What the server knows of a video, registered by its operator or a seeder that fetched and
+ * verified it: the top rendition's bitrate bounds what a session could have played, and once a
+ * video has a profile only its listed segments (at their listed sizes) confirm anything.
+ */
+export interface P2PVideoProfileTable {
+  video_cid: string;
+  top_bitrate_bps: Int64;
+  registered_at: Int64;
+}
+
+export interface P2PVideoSegmentTable {
+  video_cid: string;
+  segment: string;
+  bytes: Int64;
+}
+
 export interface HiveChallengeTable {
   id: string;
   viewer_id: string;
@@ -90,6 +121,9 @@ export interface ContributionsDatabase {
   p2p_reports: P2PReportTable;
   p2p_contributions: P2PContributionTable;
   p2p_claims: P2PClaimTable;
+  p2p_receipts: P2PReceiptTable;
+  p2p_video_profiles: P2PVideoProfileTable;
+  p2p_video_segments: P2PVideoSegmentTable;
   hive_challenges: HiveChallengeTable;
   hive_links: HiveLinkTable;
 }

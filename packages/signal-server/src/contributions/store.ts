@@ -34,6 +34,16 @@ export function toNumber(value: unknown): number {
   return 0;
 }
 
+/** 7 parameters a row: SQLite allows 32 766 bound parameters, PostgreSQL 65 535. */
+const RECEIPT_BATCH = 500;
+
+export interface VideoProfile {
+  /** Highest BANDWIDTH of the video's renditions (bits per second). */
+  topBitrateBps: number;
+  /** Every segment of every rendition, named as receipts name them, with its size. */
+  segments: ReadonlyArray<{ segment: string; bytes: number }>;
+}
+
 export class ContributionStore {
   constructor(readonly db: Kysely<ContributionsDatabase>) {}
 
@@ -105,10 +115,45 @@ export class ContributionStore {
           uploaded: claim.uploaded, downloaded: claim.downloaded,
         }));
       if (rows.length > 0) await trx.insertInto('p2p_claims').values(rows).execute();
+      const receipts = claims.flatMap((claim) =>
+        (claim.receipts ?? []).map((receipt) => ({
+          session_id: sessionId, remote_peer_id: claim.peerId, segment: receipt.segment, video_cid: report.videoCid,
+          report_id: report.reportId, day, bytes: receipt.bytes,
+        })),
+      );
+      // A segment already receipted for this peer (a resent or replayed receipt) confirms nothing more.
+      for (let i = 0; i < receipts.length; i += RECEIPT_BATCH) {
+        await trx
+          .insertInto('p2p_receipts')
+          .values(receipts.slice(i, i + RECEIPT_BATCH))
+          .onConflict((oc) => oc.columns(['session_id', 'remote_peer_id', 'segment']).doNothing())
+          .execute();
+      }
       return { status: 'accepted', sessionId, viewerId: session.viewer_id };
     }).catch((error: unknown) => {
       if (error instanceof UnboundSessionError) return { status: 'unbound' } as const;
       throw error;
+    });
+  }
+
+  /**
+   * Registers (or replaces) what a video is made of. From then on only its listed segments
+   * confirm uploads of it, at their listed sizes, and its sessions are bounded by its real top
+   * bitrate instead of the policy's default.
+   */
+  async registerVideo(videoCid: string, profile: VideoProfile, now = Date.now()): Promise<void> {
+    if (!Number.isSafeInteger(profile.topBitrateBps) || profile.topBitrateBps <= 0) throw new RangeError('topBitrateBps must be a positive integer');
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('p2p_video_segments').where('video_cid', '=', videoCid).execute();
+      await trx
+        .insertInto('p2p_video_profiles')
+        .values({ video_cid: videoCid, top_bitrate_bps: profile.topBitrateBps, registered_at: now })
+        .onConflict((oc) => oc.column('video_cid').doUpdateSet({ top_bitrate_bps: profile.topBitrateBps, registered_at: now }))
+        .execute();
+      const rows = profile.segments.map((entry) => ({ video_cid: videoCid, segment: entry.segment, bytes: entry.bytes }));
+      for (let i = 0; i < rows.length; i += RECEIPT_BATCH) {
+        await trx.insertInto('p2p_video_segments').values(rows.slice(i, i + RECEIPT_BATCH)).execute();
+      }
     });
   }
 

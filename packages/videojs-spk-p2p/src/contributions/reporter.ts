@@ -33,7 +33,14 @@ export interface ReporterState {
 interface PeerCounters {
   uploaded: number;
   downloaded: number;
+  /** Segments received whole from that peer, by identity, and their sizes. */
+  receipts: Map<string, number>;
 }
+
+/** The server takes at most this many receipts in one report (a 64 KiB body); the rest wait for the next. */
+const MAX_RECEIPTS_PER_REPORT = 1000;
+/** Receipt names the server accepts: printable ASCII without spaces, at most 512 characters. */
+const RECEIPT_NAME = /^[!-~]{1,512}$/;
 
 /** Refused reports are dropped after this many tries or this age: they will never be credited. */
 const MAX_ATTEMPTS = 20;
@@ -98,6 +105,13 @@ export class ContributionReporter {
     this.scheduleFirstReport();
   }
 
+  /** A whole segment received from a peer: the receipt that confirms that peer's upload. */
+  recordReceipt(peerId: string, segment: string, bytes: number): void {
+    if (!RECEIPT_NAME.test(segment) || !Number.isSafeInteger(bytes) || bytes <= 0) return;
+    this.counters(peerId).receipts.set(segment, bytes);
+    this.scheduleFirstReport();
+  }
+
   recordCdn(bytes: number): void {
     this.cdnBytes += bytes;
   }
@@ -143,16 +157,28 @@ export class ContributionReporter {
     const key = peerIdToHex(peerId);
     let entry = this.peers.get(key);
     if (!entry) {
-      entry = { uploaded: 0, downloaded: 0 };
+      entry = { uploaded: 0, downloaded: 0, receipts: new Map() };
       this.peers.set(key, entry);
     }
     return entry;
   }
 
   private async takeReport(): Promise<QueuedReport | undefined> {
-    const peers = [...this.peers].filter(([, c]) => c.uploaded > 0 || c.downloaded > 0);
+    const peers = [...this.peers].filter(([, c]) => c.uploaded > 0 || c.downloaded > 0 || c.receipts.size > 0);
     if (peers.length === 0 && this.cdnBytes === 0 && this.segmentsShared === 0 && this.segmentsReceived === 0) return undefined;
     const now = Date.now();
+    // Receipts beyond one report's share are carried into the next period.
+    const carried = new Map<string, PeerCounters>();
+    let budget = MAX_RECEIPTS_PER_REPORT;
+    const receiptsOf = (peerId: string, counters: PeerCounters): Array<{ segment: string; bytes: number }> => {
+      const all = [...counters.receipts].map(([segment, bytes]) => ({ segment, bytes }));
+      const taken = all.slice(0, budget);
+      budget -= taken.length;
+      if (taken.length < all.length) {
+        carried.set(peerId, { uploaded: 0, downloaded: 0, receipts: new Map(all.slice(taken.length).map((r) => [r.segment, r.bytes])) });
+      }
+      return taken;
+    };
     const report = {
       reportId: randomHex(16),
       session: this.options.session,
@@ -164,10 +190,15 @@ export class ContributionReporter {
       segmentsShared: this.segmentsShared,
       segmentsReceived: this.segmentsReceived,
       cdnBytes: this.cdnBytes,
-      peers: peers.map(([peerId, c]) => ({ peerId, uploaded: c.uploaded, downloaded: c.downloaded })),
+      peers: peers.map(([peerId, c]) => {
+        const receipts = receiptsOf(peerId, c);
+        return receipts.length > 0
+          ? { peerId, uploaded: c.uploaded, downloaded: c.downloaded, receipts }
+          : { peerId, uploaded: c.uploaded, downloaded: c.downloaded };
+      }),
     };
     // Counters restart before any await that could let new events in, so nothing is counted twice.
-    this.peers = new Map();
+    this.peers = carried;
     this.cdnBytes = 0;
     this.segmentsShared = 0;
     this.segmentsReceived = 0;

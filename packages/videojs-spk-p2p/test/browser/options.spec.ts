@@ -6,6 +6,8 @@ describe('videojs-spk-p2p: options', () => {
     const options = validateOptions({ ...DEFAULTS, videoCid: 'QmX', trackerUrls: ['wss://signal.example/api/p2p/signal'] });
     assert.strictEqual(options.cdnFallbackDelay, 600);
     assert.deepEqual(DEFAULTS.trackerUrls, [], 'no public tracker by default');
+    assert.strictEqual(DEFAULTS.persistentCache, true, 'the persistent cache is on unless opted out');
+    assert.deepEqual(validateOptions({ ...DEFAULTS, persistentCache: { maxBytes: 1_000_000 } }).persistentCache, { maxBytes: 1_000_000 });
   });
 
   it('names the offending option in its error', () => {
@@ -19,6 +21,9 @@ describe('videojs-spk-p2p: options', () => {
       [{ turnServers: [{}] }, /every `turnServers` entry needs `urls`/],
       [{ enabled: 'yes' }, /`enabled` must be a boolean/],
       [{ tuning: { ...DEFAULTS.tuning, p2pWindow: -5 } }, /`tuning.p2pWindow` must be a non-negative number/],
+      [{ persistentCache: 'yes' }, /`persistentCache` must be a boolean or \{ maxBytes, databaseName \}/],
+      [{ persistentCache: { maxBytes: -1 } }, /`persistentCache.maxBytes` must be a non-negative number of bytes/],
+      [{ persistentCache: { databaseName: '' } }, /`persistentCache.databaseName` must be a non-empty string/],
     ];
     for (const [override, message] of cases) {
       assert.throws(() => validateOptions({ ...DEFAULTS, ...override }), SpkP2pOptionsError, message);
