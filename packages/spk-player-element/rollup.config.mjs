@@ -68,7 +68,9 @@ export default [
       sizeReport({
         entry: 'spk-player.js',
         firstFrameModules: [/player-runtime\.js$/, /p2p-runtime\.js$/],
-        budgets: { entry: 16 * KIB, firstFrame: 240 * KIB, total: 290 * KIB },
+        // The total grew past 290 KiB with the IndexedDB cache, the gateway refetch and the hls.js stream-id
+        // rules (wave 2); all of it loads after the first frame, whose own budget is unchanged.
+        budgets: { entry: 16 * KIB, firstFrame: 240 * KIB, total: 300 * KIB },
       }),
     ],
     output: {
@@ -82,7 +84,7 @@ export default [
   // Classic script for pages without modules: one file, everything inlined.
   {
     input: `${pkg}/lib/index.js`,
-    plugins: [...plugins(), fileSizeReport({ budget: 290 * KIB })],
+    plugins: [...plugins(), fileSizeReport({ budget: 300 * KIB })],
     output: {
       file: `${pkg}/dist/spk-player.iife.js`,
       format: 'iife',

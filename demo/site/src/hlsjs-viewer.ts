@@ -116,12 +116,15 @@ function start(video: HTMLVideoElement): () => ViewerReport {
       uploadedBytes,
       peers: peers.size,
       discoveryMs,
-      latency: { p2p: none, cdn: none },
-      segments: { p2p: segments.filter((s) => s.source === 'p2p').length, cdn: segments.filter((s) => s.source === 'cdn').length },
+      latency: { p2p: none, cdn: none, cache: none },
+      segments: { p2p: segments.filter((s) => s.source === 'p2p').length, cdn: segments.filter((s) => s.source === 'cdn').length, cache: 0 },
       integrityFailures: 0,
       uploadsRefused: 0,
       uploadBlocks: 0,
       cdnFallbacks: 0,
+      cacheBytes: 0,
+      // This stock hls.js page checks nothing itself (p2p-media-loader has no verifier of its own).
+      verification: { source: 'off' as const, peerChecked: 0, peerVerified: 0, peerRejected: 0, httpChecked: 0, httpRejected: 0, blockBytes: 0, checkMs: { p50: null, p95: null } },
     };
   };
   setInterval(() => {
