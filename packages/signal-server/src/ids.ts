@@ -11,9 +11,17 @@ export function isBinaryId(value: unknown): value is string {
 }
 
 export function binaryToHex(id: string): string {
-  let hex = '';
-  for (let i = 0; i < id.length; i++) hex += (id.charCodeAt(i) & 0xff).toString(16).padStart(2, '0');
-  return hex;
+  // One flat string; appending per character left a 40-node rope behind every stored result.
+  return Buffer.from(id, 'latin1').toString('hex');
+}
+
+/**
+ * The same text as one flat string. Template literals make ropes (a tree of pieces, 32 bytes a
+ * node) that V8 flattens only when something reads them character by character; a prefix kept for
+ * a peer's lifetime would carry its tree all along. Only for text whose characters are all ≤ 0xFF.
+ */
+export function flatLatin1(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
 }
 
 /** Accepts the raw 20-character form or its 40-character hex; `undefined` for anything else. */

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { ResolvedOptions } from './options.js';
-import type { Room } from './rooms.js';
+import { safetyOf, type Room } from './rooms.js';
 import { binaryToHex } from './ids.js';
 
 const MAX_REPORTED_PER_ROOM = 10_000;
@@ -23,33 +23,34 @@ export class ReportBook {
   constructor(private readonly options: ResolvedOptions, private readonly log: Logger) {}
 
   report(room: Room, reporterKey: string, peerId: string, now: number): ReportOutcome {
-    let reporters = room.reports.get(peerId);
+    const { reports, bannedPeers, bannedAddresses } = safetyOf(room);
+    let reporters = reports.get(peerId);
     if (!reporters) {
-      if (room.reports.size >= MAX_REPORTED_PER_ROOM) {
-        const oldest = room.reports.keys().next();
-        if (!oldest.done) room.reports.delete(oldest.value);
+      if (reports.size >= MAX_REPORTED_PER_ROOM) {
+        const oldest = reports.keys().next();
+        if (!oldest.done) reports.delete(oldest.value);
       }
       reporters = new Set();
-      room.reports.set(peerId, reporters);
+      reports.set(peerId, reporters);
     }
     if (!reporters.has(reporterKey)) {
       reporters.add(reporterKey);
       this.reportsCounted++;
     }
     const threshold = this.options.reportThreshold;
-    const until = room.bannedPeers.get(peerId);
+    const until = bannedPeers.get(peerId);
     let blocked = until !== undefined && until > now;
     if (!blocked && reporters.size >= threshold) {
       blocked = true;
       this.bansIssued++;
-      room.bannedPeers.set(peerId, now + this.options.banDurationMs);
+      bannedPeers.set(peerId, now + this.options.banDurationMs);
       let address: string | undefined;
       if (this.options.banAddress) {
         for (const swarm of room.swarms.values()) {
           address = swarm.peers.get(peerId)?.conn.ip;
           if (address !== undefined) break;
         }
-        if (address !== undefined) room.bannedAddresses.set(address, now + this.options.banDurationMs);
+        if (address !== undefined) bannedAddresses.set(address, now + this.options.banDurationMs);
       }
       this.log.warn({ room: room.cid, peerId: binaryToHex(peerId), reporters: reporters.size, address }, 'peer blocked after integrity reports');
     }
@@ -60,10 +61,11 @@ export class ReportBook {
   applyShared(room: Room | undefined, peerId: string, outcome: { count: number; blocked: boolean; added: boolean }, now: number): ReportOutcome {
     if (outcome.added) this.reportsCounted++;
     if (outcome.blocked && room !== undefined) {
-      const until = room.bannedPeers.get(peerId);
+      const { bannedPeers } = safetyOf(room);
+      const until = bannedPeers.get(peerId);
       if (until === undefined || until <= now) {
         this.bansIssued++;
-        room.bannedPeers.set(peerId, now + this.options.banDurationMs);
+        bannedPeers.set(peerId, now + this.options.banDurationMs);
         this.log.warn({ room: room.cid, peerId: binaryToHex(peerId), reporters: outcome.count }, 'peer blocked after integrity reports (cluster)');
       }
     }
@@ -72,12 +74,16 @@ export class ReportBook {
 
   /** Forgets expired bans, and the reports that led to them. */
   sweep(room: Room, now: number): void {
-    for (const [peerId, until] of room.bannedPeers) {
+    const safety = room.safety;
+    if (safety === undefined) return;
+    const { bannedPeers, bannedAddresses, reports } = safety;
+    for (const [peerId, until] of bannedPeers) {
       if (until <= now) {
-        room.bannedPeers.delete(peerId);
-        room.reports.delete(peerId);
+        bannedPeers.delete(peerId);
+        reports.delete(peerId);
       }
     }
-    for (const [address, until] of room.bannedAddresses) if (until <= now) room.bannedAddresses.delete(address);
+    for (const [address, until] of bannedAddresses) if (until <= now) bannedAddresses.delete(address);
+    if (bannedPeers.size === 0 && bannedAddresses.size === 0 && reports.size === 0) room.safety = undefined;
   }
 }

@@ -4,7 +4,7 @@
  * so picking random offer targets never copies the whole swarm.
  */
 import type { WebSocket } from 'ws';
-import { binaryToHex } from './ids.js';
+import { flatLatin1 } from './ids.js';
 
 export interface Connection {
   readonly id: number;
@@ -33,8 +33,8 @@ export interface Member {
   readonly peerId: string;
   readonly conn: Connection;
   readonly swarm: Swarm;
-  /** `{"action":"announce","info_hash":…,"peer_id":…` — the start of every offer/answer this member sends. */
-  readonly relayPrefix: string;
+  /** The peer id as JSON: every offer/answer this member sends starts `${swarm.relayHead}${peerIdJson}`. */
+  readonly peerIdJson: string;
   completed: boolean;
   lastAnnounce: number;
   index: number;
@@ -44,11 +44,12 @@ export interface Member {
 
 export interface Swarm {
   readonly infoHash: string;
-  readonly hex: string;
   readonly room: Room;
   readonly since: number;
   /** `{"action":"announce","interval":N,"info_hash":…` — the start of every announce reply. */
   readonly replyPrefix: string;
+  /** `{"action":"announce","info_hash":…,"peer_id":` — the start of every offer/answer relayed in it. */
+  readonly relayHead: string;
   readonly peers: Map<string, Member>;
   readonly list: Member[];
   complete: number;
@@ -60,11 +61,20 @@ export interface Room {
   readonly since: number;
   readonly swarms: Map<string, Swarm>;
   readonly connections: Set<Connection>;
+  /** Reports and bans; made on the first report or ban, so the many rooms that never see one cost three maps less. */
+  safety: RoomSafety | undefined;
+}
+
+export interface RoomSafety {
   /** Blocked peer ids / addresses → blocked until (ms). */
   readonly bannedPeers: Map<string, number>;
   readonly bannedAddresses: Map<string, number>;
   /** Reported peer id → reporter keys. */
   readonly reports: Map<string, Set<string>>;
+}
+
+export function safetyOf(room: Room): RoomSafety {
+  return (room.safety ??= { bannedPeers: new Map(), bannedAddresses: new Map(), reports: new Map() });
 }
 
 const MAX_PENDING_OFFERS = 128;
@@ -81,7 +91,8 @@ export class Rooms {
   room(cid: string, now: number): Room {
     let room = this.rooms.get(cid);
     if (!room) {
-      room = { cid, since: now, swarms: new Map(), connections: new Set(), bannedPeers: new Map(), bannedAddresses: new Map(), reports: new Map() };
+      // The cid is a slice of the first viewer's request URL: copied so the room does not keep that URL alive.
+      room = { cid: flatLatin1(cid), since: now, swarms: new Map(), connections: new Set(), safety: undefined };
       this.rooms.set(cid, room);
     }
     return room;
@@ -89,7 +100,8 @@ export class Rooms {
 
   /** Drops a room once nobody is in it and nothing about it needs remembering. */
   releaseRoom(room: Room): void {
-    if (room.connections.size === 0 && room.bannedPeers.size === 0 && room.bannedAddresses.size === 0) {
+    const safety = room.safety;
+    if (room.connections.size === 0 && (safety === undefined || (safety.bannedPeers.size === 0 && safety.bannedAddresses.size === 0))) {
       this.rooms.delete(room.cid);
     }
   }
@@ -99,10 +111,10 @@ export class Rooms {
     if (!swarm) {
       swarm = {
         infoHash,
-        hex: binaryToHex(infoHash),
         room,
         since: now,
-        replyPrefix: `{"action":"announce","interval":${this.intervalS},"info_hash":${JSON.stringify(infoHash)}`,
+        replyPrefix: flatLatin1(`{"action":"announce","interval":${this.intervalS},"info_hash":${JSON.stringify(infoHash)}`),
+        relayHead: flatLatin1(`{"action":"announce","info_hash":${JSON.stringify(infoHash)},"peer_id":`),
         peers: new Map(),
         list: [],
         complete: 0,
@@ -114,12 +126,23 @@ export class Rooms {
     return swarm;
   }
 
-  join(conn: Connection, swarm: Swarm, peerId: string, now: number): Member {
+  join(conn: Connection, swarm: Swarm, announcedPeerId: string, now: number): Member {
+    // A viewer announces one peer id in each rendition's swarm: its members share one copy of
+    // the id and of its JSON, instead of one per parsed message.
+    let peerId = announcedPeerId;
+    let peerIdJson: string | undefined;
+    for (const sibling of conn.members.values()) {
+      if (sibling.peerId === announcedPeerId) {
+        peerId = sibling.peerId;
+        peerIdJson = sibling.peerIdJson;
+        break;
+      }
+    }
     const member: Member = {
       peerId,
       conn,
       swarm,
-      relayPrefix: `{"action":"announce","info_hash":${JSON.stringify(swarm.infoHash)},"peer_id":${JSON.stringify(peerId)}`,
+      peerIdJson: peerIdJson ?? flatLatin1(JSON.stringify(peerId)),
       completed: false,
       lastAnnounce: now,
       index: swarm.list.length,
@@ -166,12 +189,14 @@ export class Rooms {
 }
 
 export function isBlocked(room: Room, member: Member, now: number): boolean {
-  if (room.bannedPeers.size > 0) {
-    const until = room.bannedPeers.get(member.peerId);
+  const safety = room.safety;
+  if (safety === undefined) return false;
+  if (safety.bannedPeers.size > 0) {
+    const until = safety.bannedPeers.get(member.peerId);
     if (until !== undefined && until > now) return true;
   }
-  if (room.bannedAddresses.size > 0) {
-    const until = room.bannedAddresses.get(member.conn.ip);
+  if (safety.bannedAddresses.size > 0) {
+    const until = safety.bannedAddresses.get(member.conn.ip);
     if (until !== undefined && until > now) return true;
   }
   return false;

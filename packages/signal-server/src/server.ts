@@ -17,6 +17,7 @@ import { Sessions, type SessionDirectory } from './sessions.js';
 import { CloseCode, SignalHub, type HubCounters } from './signal-hub.js';
 import { MessageRate } from './message-rate.js';
 import { Cluster } from './cluster.js';
+import { binaryToHex } from './ids.js';
 
 export interface ListenAddress {
   port: number;
@@ -64,6 +65,10 @@ export interface SignalServer {
   room(cid: string): RoomInfo;
   /** Prometheus text exposition of the counters and gauges. */
   metrics(): string;
+}
+
+function destroySocket(this: Duplex): void {
+  this.destroy();
 }
 
 export function createSignalServer(input: SignalServerOptions = {}): SignalServer {
@@ -148,7 +153,9 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
       if (httpServer.listenerCount('upgrade') <= 1) rejectUpgrade(socket, 404, 'Not Found', 'path');
       return;
     }
-    socket.on('error', () => socket.destroy());
+    // A module-level handler: a closure here would keep this whole upgrade scope (request
+    // decision, URL slices) alive for as long as the socket lives.
+    socket.on('error', destroySocket);
     if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable', 'shutdown');
     // Flood-type limits are refused before the handshake, where they cost least.
     const ip = clientAddress(req, options);
@@ -157,6 +164,8 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     const now = options.now();
     const decision = admit(req, url.searchParams, options, now);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws has its own error listener on the socket from here on.
+      socket.off('error', destroySocket);
       // Counted once the handshake succeeded: ws answers a broken handshake itself and never calls back.
       perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
       if (!decision.ok) {
@@ -199,22 +208,37 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     connections.add(conn);
     room.connections.add(conn);
     if (session !== undefined) sessions.open(session, room.cid, ip);
-    socket.on('message', (data, isBinary) => {
-      try {
-        hub.message(conn, data as Buffer, isBinary);
-      } catch (error) {
-        // A bug must cost one message, never the process or other peers.
-        log.error({ err: error, conn: conn.id }, 'message handler failed');
-      }
-    });
-    socket.on('pong', () => {
-      conn.alive = true;
-    });
-    socket.on('error', (error) => {
-      log.debug({ conn: conn.id, err: error }, 'socket error');
-    });
-    socket.on('close', () => closeConnection(conn));
+    connectionOf.set(socket, conn);
+    socket.on('message', onSocketMessage);
+    socket.on('pong', onSocketPong);
+    socket.on('error', onSocketError);
+    socket.on('close', onSocketClose);
   };
+
+  // One set of socket listeners for every connection, finding the connection by its socket:
+  // closures per connection would cost four functions and a context for each viewer.
+  const connectionOf = new WeakMap<WebSocket, Connection>();
+  function onSocketMessage(this: WebSocket, data: unknown, isBinary: boolean): void {
+    const conn = connectionOf.get(this);
+    if (conn === undefined) return;
+    try {
+      hub.message(conn, data as Buffer, isBinary);
+    } catch (error) {
+      // A bug must cost one message, never the process or other peers.
+      log.error({ err: error, conn: conn.id }, 'message handler failed');
+    }
+  }
+  function onSocketPong(this: WebSocket): void {
+    const conn = connectionOf.get(this);
+    if (conn !== undefined) conn.alive = true;
+  }
+  function onSocketError(this: WebSocket, error: Error): void {
+    log.debug({ conn: connectionOf.get(this)?.id, err: error }, 'socket error');
+  }
+  function onSocketClose(this: WebSocket): void {
+    const conn = connectionOf.get(this);
+    if (conn !== undefined) closeConnection(conn);
+  }
 
   const closeConnection = (conn: Connection) => {
     if (!connections.delete(conn)) return;
@@ -292,13 +316,13 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     }
     const now = options.now();
     let blockedPeers = 0;
-    for (const until of room.bannedPeers.values()) if (until > now) blockedPeers++;
+    for (const until of room.safety?.bannedPeers.values() ?? []) if (until > now) blockedPeers++;
     return {
       cid,
       peers: room.connections.size,
       since: new Date(room.since).toISOString(),
       swarms: [...room.swarms.values()].map((swarm) => ({
-        infoHash: swarm.hex,
+        infoHash: binaryToHex(swarm.infoHash),
         peers: swarm.peers.size,
         complete: swarm.complete,
         incomplete: swarm.peers.size - swarm.complete,

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { isBinaryId } from './ids.js';
 import type { ResolvedOptions } from './options.js';
-import { isBlocked, pickTargets, type Connection, type Member, type Rooms, type Swarm } from './rooms.js';
+import { isBlocked, pickTargets, safetyOf, type Connection, type Member, type Rooms, type Swarm } from './rooms.js';
 import { WriteBatch } from './write-batch.js';
 import type { Cluster, ClusterMessage } from './cluster.js';
 
@@ -195,7 +195,7 @@ export class SignalHub {
     if (typeof message !== 'object' || message === null) return;
     if (message.t === 'ban') {
       const banned = this.rooms.rooms.get(message.cid);
-      if (banned !== undefined && typeof message.until === 'number') banned.bannedPeers.set(message.peer, message.until);
+      if (banned !== undefined && typeof message.until === 'number') safetyOf(banned).bannedPeers.set(message.peer, message.until);
       return;
     }
     const room = this.rooms.rooms.get(message.cid);
@@ -234,7 +234,7 @@ export class SignalHub {
       const offerId = item.offer_id as string;
       const sdp = (item.offer as Json).sdp as string;
       this.rooms.rememberOffer(target, offerId, member.peerId, now);
-      this.batch.send(target.conn, `${member.relayPrefix},"offer_id":${JSON.stringify(offerId)},"offer":{"type":"offer","sdp":${JSON.stringify(sdp)}}}`);
+      this.batch.send(target.conn, `${member.swarm.relayHead}${member.peerIdJson},"offer_id":${JSON.stringify(offerId)},"offer":{"type":"offer","sdp":${JSON.stringify(sdp)}}}`);
       this.counters.offersRelayed++;
     }
     return targets.length;
@@ -279,7 +279,7 @@ export class SignalHub {
       return this.fail(conn, 'answer', 'the offering peer is not reading its messages', 'announce', infoHash);
     }
     member.lastAnnounce = now;
-    this.batch.send(target.conn, `${member.relayPrefix},"offer_id":${JSON.stringify(offerId)},"answer":{"type":"answer","sdp":${JSON.stringify(sdp)}}}`);
+    this.batch.send(target.conn, `${member.swarm.relayHead}${member.peerIdJson},"offer_id":${JSON.stringify(offerId)},"answer":{"type":"answer","sdp":${JSON.stringify(sdp)}}}`);
     this.counters.answersRelayed++;
   }
 
