@@ -175,9 +175,21 @@ export class SourceSession {
       if (this.coreStarted) this.joinSwarmEarly();
       else {
         this.coreStarted = true;
-        this.cancelCoreStart = afterFirstFrame(this.host.player, () => !this.firstSegmentDone, () => {
-          if (!this.ended) void this.startCore();
-        });
+        const deferStart = () => {
+          this.cancelCoreStart = afterFirstFrame(this.host.player, () => !this.firstSegmentDone, () => {
+            if (!this.ended) void this.startCore();
+          });
+        };
+        // A rewatch: cached bytes are checked by the verifier that comes with the engine, so the
+        // engine starts now instead of after the first frame; a first viewing keeps it waiting.
+        if (this.cache === undefined) deferStart();
+        else {
+          void this.cache.holds(uri, range).then((held) => {
+            if (this.ended) return;
+            if (held) void this.startCore();
+            else deferStart();
+          });
+        }
       }
     }
     if (!this.firstSegmentDone || !this.core || !this.segmentLoader) return undefined;

@@ -62,6 +62,12 @@ export class SessionCache {
       .then((cached) => (this.cached = cached));
   }
 
+  /** Whether the open cache holds this segment; false while it is still opening or when it is off. */
+  async holds(uri: string, rangeHeader: string | undefined): Promise<boolean> {
+    const cached = await this.ready;
+    return cached?.hasUrl(uri, parseRangeHeader(rangeHeader)) ?? false;
+  }
+
   static enabled(option: boolean | PersistentCacheOption): boolean {
     return option !== false && (typeof option !== 'object' || option.maxBytes !== 0);
   }
