@@ -4,13 +4,13 @@
  * credit was min(uploader's claim, downloader's count), so a pair inventing both numbers was
  * credited any amount; these tests hold the bounds the crediting now promises.
  */
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openContributionsDb, pairCredits, viewerCredits, type ContributionsDb } from '../src/contributions/index.js';
-import { ContributionStore, type RecordContext } from '../src/contributions/store.js';
+import { pairCredits, viewerCredits } from '../src/contributions/index.js';
+import type { RecordContext } from '../src/contributions/store.js';
 import { hashSecret, utcDay } from '../src/contributions/identity.js';
 import type { ContributionReport, PeerClaim } from '../src/contributions/report.js';
-import { createTestDatabase, DIALECTS, DirectoryTable, makeReport, randomPeerId, randomSecret, type TestDatabase } from './contributions-support.js';
+import { DIALECTS, DirectoryTable, makeReport, randomPeerId, randomSecret, useContributionStore } from './contributions-support.js';
 
 const MB = 1_000_000;
 /** The default policy: 8 Mbit/s top bitrate, 1.5× margin, 30 s slack. */
@@ -23,23 +23,12 @@ function allowance(lifetimeMs: number, bytesPerSecond = DEFAULT_BYTES_PER_SECOND
 
 for (const dialect of DIALECTS) {
   describe(`reward bounds against a colluding pair (${dialect})`, () => {
-    let testDb: TestDatabase;
-    let handle: ContributionsDb;
-    let store: ContributionStore;
+    const suite = useContributionStore(dialect);
     const directory = new DirectoryTable();
     // Ten minutes ago, but never yesterday: the range below covers both days either way.
     const start = Math.max(Date.now() - 600_000, Date.parse(`${utcDay(Date.now())}T00:00:00Z`));
     const range = { from: utcDay(start), to: utcDay(Date.now()) };
 
-    before(async () => {
-      testDb = await createTestDatabase(dialect);
-      handle = await openContributionsDb(testDb.options);
-      store = new ContributionStore(handle.db);
-    });
-    after(async () => {
-      await handle?.close();
-      await testDb?.drop();
-    });
 
     async function record(report: ContributionReport, receivedAt: number): Promise<void> {
       const context: RecordContext = {
@@ -49,7 +38,7 @@ for (const dialect of DIALECTS) {
         rawBody: JSON.stringify(report),
         roomId: report.videoCid,
       };
-      const outcome = await store.recordReport(report, context);
+      const outcome = await suite.store.recordReport(report, context);
       assert.equal(outcome.status, 'accepted');
     }
 
@@ -73,10 +62,10 @@ for (const dialect of DIALECTS) {
         await record(report(a.session, [{ peerId: b.peerId, uploaded: 2_000 * MB, downloaded: 0 }]), start + i * 30_000);
         await record(report(b.session, [{ peerId: a.peerId, uploaded: 0, downloaded: 2_000 * MB }]), start + i * 30_000);
       }
-      const pair = (await pairCredits(handle.db, range, POLICY)).find((p) => p.uploader === a.id && p.downloader === b.id);
+      const pair = (await pairCredits(suite.db, range, POLICY)).find((p) => p.uploader === a.id && p.downloader === b.id);
       assert.equal(pair?.claimedUpload, 40_000 * MB);
       assert.equal(pair?.credited, 0, `credited ${pair?.credited} bytes for invented counts`);
-      const credits = await viewerCredits(handle.db, range, POLICY, { viewerId: hashSecret('viewer', a.session) });
+      const credits = await viewerCredits(suite.db, range, POLICY, { viewerId: hashSecret('viewer', a.session) });
       assert.equal(credits[0]?.credited ?? 0, 0);
     });
 
@@ -102,13 +91,13 @@ for (const dialect of DIALECTS) {
       await record(report(a.session, [{ peerId: b.peerId, uploaded: 50_000 * MB, downloaded: 0 }]), start);
       await record(report(c.session, [{ peerId: b.peerId, uploaded: 50_000 * MB, downloaded: 0 }]), start);
 
-      const pairs = (await pairCredits(handle.db, range, POLICY)).filter((p) => p.downloader === b.id);
+      const pairs = (await pairCredits(suite.db, range, POLICY)).filter((p) => p.downloader === b.id);
       const fromA = pairs.find((p) => p.uploader === a.id);
       const fromC = pairs.find((p) => p.uploader === c.id);
       assert.equal(fromA?.confirmedDownload, distinctFromA, 'repeated receipts of a segment confirm it once');
       assert.equal(fromC?.confirmedDownload, confirmedFromC);
 
-      const session = await handle.db.selectFrom('p2p_sessions').select(['joined_at', 'last_report_at']).where('id', '=', b.id).executeTakeFirstOrThrow();
+      const session = await suite.db.selectFrom('p2p_sessions').select(['joined_at', 'last_report_at']).where('id', '=', b.id).executeTakeFirstOrThrow();
       const lifetimeMs = Number(session.last_report_at) - Number(session.joined_at);
       assert.equal(lifetimeMs, 600_000);
       const bound = allowance(lifetimeMs);
@@ -120,7 +109,7 @@ for (const dialect of DIALECTS) {
       assert.ok(Math.abs(share - distinctFromA / (distinctFromA + confirmedFromC)) < 0.001, `A's share ${share}`);
 
       // The leaderboard (SQL aggregation) gives the same numbers.
-      const leaders = await viewerCredits(handle.db, range, POLICY, { creditedOnly: true });
+      const leaders = await viewerCredits(suite.db, range, POLICY, { creditedOnly: true });
       const fromLeaderboard = leaders.filter((l) => l.viewerId === hashSecret('viewer', a.session) || l.viewerId === hashSecret('viewer', c.session));
       assert.equal(fromLeaderboard.reduce((sum, l) => sum + l.credited, 0), total);
     });
@@ -128,7 +117,7 @@ for (const dialect of DIALECTS) {
     it('a registered video: only its segments confirm, at their real sizes, under its real top bitrate', async () => {
       const cid = 'QmRegisteredVideo00000000000000000000000000000';
       const segments = Array.from({ length: 20 }, (_, i) => ({ segment: `480p/480p_${i}.ts`, bytes: 500_000 }));
-      await store.registerVideo(cid, { topBitrateBps: 2_000_000, segments });
+      await suite.store.registerVideo(cid, { topBitrateBps: 2_000_000, segments });
       const a = viewer('198.51.100.4');
       const b = viewer('203.0.113.4');
       const receipts = [
@@ -137,7 +126,7 @@ for (const dialect of DIALECTS) {
       ];
       await record(report(b.session, [{ peerId: a.peerId, uploaded: 0, downloaded: 2_010 * MB, receipts }], cid), start);
       await record(report(a.session, [{ peerId: b.peerId, uploaded: 9_000 * MB, downloaded: 0 }], cid), start);
-      const pair = (await pairCredits(handle.db, range, POLICY)).find((p) => p.uploader === a.id && p.downloader === b.id);
+      const pair = (await pairCredits(suite.db, range, POLICY)).find((p) => p.uploader === a.id && p.downloader === b.id);
       assert.equal(pair?.confirmedDownload, 20 * 500_000);
       assert.equal(pair?.credited, 20 * 500_000);
 
@@ -148,7 +137,7 @@ for (const dialect of DIALECTS) {
       // Ten colluding uploaders each "deliver" the whole video to D: 10 × 10 MB = 100 MB confirmed.
       await record(report(d.session, uploaders.map((u) => ({ peerId: u.peerId, uploaded: 0, downloaded: 10 * MB, receipts: many.slice(0, 20) })), cid), start);
       for (const u of uploaders) await record(report(u.session, [{ peerId: d.peerId, uploaded: 10 * MB, downloaded: 0 }], cid), start);
-      const toD = (await pairCredits(handle.db, range, POLICY)).filter((p) => p.downloader === d.id);
+      const toD = (await pairCredits(suite.db, range, POLICY)).filter((p) => p.downloader === d.id);
       assert.equal(toD.length, 10);
       assert.ok(toD.every((p) => p.confirmedDownload === 10 * MB));
       const total = toD.reduce((sum, p) => sum + p.credited, 0);

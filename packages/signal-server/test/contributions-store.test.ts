@@ -1,29 +1,18 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openContributionsDb, pairCredits, viewerCredits, type ContributionsDb } from '../src/contributions/index.js';
-import { ContributionStore, type RecordContext } from '../src/contributions/store.js';
+import { openContributionsDb, pairCredits, viewerCredits } from '../src/contributions/index.js';
+import type { RecordContext } from '../src/contributions/store.js';
 import { hashSecret, utcDay } from '../src/contributions/identity.js';
 import type { ContributionReport } from '../src/contributions/report.js';
-import { createTestDatabase, DIALECTS, DirectoryTable, makeReport, randomPeerId, randomSecret, type TestDatabase } from './contributions-support.js';
+import { DIALECTS, DirectoryTable, makeReport, randomPeerId, randomSecret, useContributionStore } from './contributions-support.js';
 
 for (const dialect of DIALECTS) {
   describe(`contributions storage and crediting (${dialect})`, () => {
-    let testDb: TestDatabase;
-    let handle: ContributionsDb;
-    let store: ContributionStore;
+    const suite = useContributionStore(dialect);
     const directory = new DirectoryTable();
     const today = utcDay(Date.now());
     const range = { from: today, to: today };
 
-    before(async () => {
-      testDb = await createTestDatabase(dialect);
-      handle = await openContributionsDb(testDb.options);
-      store = new ContributionStore(handle.db);
-    });
-    after(async () => {
-      await handle?.close();
-      await testDb?.drop();
-    });
 
     const record = (report: ContributionReport, address?: string) => {
       const context: RecordContext = {
@@ -33,7 +22,7 @@ for (const dialect of DIALECTS) {
         rawBody: JSON.stringify(report),
         roomId: report.videoCid,
       };
-      return store.recordReport(report, context);
+      return suite.store.recordReport(report, context);
     };
 
     function viewer(address: string) {
@@ -44,7 +33,7 @@ for (const dialect of DIALECTS) {
     }
 
     it('migrations are idempotent: opening the same database again works and keeps data', async () => {
-      const again = await openContributionsDb(testDb.options);
+      const again = await openContributionsDb(suite.database.options);
       try {
         const tables = await again.db.selectFrom('p2p_sessions').select('id').execute();
         assert.ok(Array.isArray(tables));
@@ -59,13 +48,13 @@ for (const dialect of DIALECTS) {
       const report = makeReport(a.session, [{ peerId: b.peerId, uploaded: 5000, downloaded: 0 }]);
       assert.equal((await record(report)).status, 'accepted');
       assert.equal((await record(report)).status, 'duplicate');
-      const session = await handle.db.selectFrom('p2p_sessions').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();
+      const session = await suite.db.selectFrom('p2p_sessions').selectAll().where('id', '=', a.id).executeTakeFirstOrThrow();
       assert.equal(Number(session.bytes_uploaded), 5000);
       assert.equal(session.peer_id, a.peerId);
-      const raw = await handle.db.selectFrom('p2p_reports').select('body').where('id', '=', report.reportId).execute();
+      const raw = await suite.db.selectFrom('p2p_reports').select('body').where('id', '=', report.reportId).execute();
       assert.equal(raw.length, 1);
       assert.deepEqual(JSON.parse(raw[0]!.body), report, 'the raw report is kept for audit');
-      const claims = await handle.db.selectFrom('p2p_claims').selectAll().where('report_id', '=', report.reportId).execute();
+      const claims = await suite.db.selectFrom('p2p_claims').selectAll().where('report_id', '=', report.reportId).execute();
       assert.equal(claims.length, 1);
     });
 
@@ -77,7 +66,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await record({ ...report, session: b.session })).status, 'conflict');
       const stranger = makeReport(randomSecret(), []);
       assert.equal((await record(stranger)).status, 'unbound');
-      const stored = await handle.db.selectFrom('p2p_reports').select('id').where('id', '=', stranger.reportId).execute();
+      const stored = await suite.db.selectFrom('p2p_reports').select('id').where('id', '=', stranger.reportId).execute();
       assert.equal(stored.length, 0, 'an unbound report leaves nothing behind');
     });
 
@@ -92,7 +81,7 @@ for (const dialect of DIALECTS) {
       await record(makeReport(up.session, [{ peerId: other.peerId, uploaded: 1_000, downloaded: 0 }]));
       await record(makeReport(other.session, [{ peerId: up.peerId, uploaded: 0, downloaded: 9_999_999 }]));
 
-      const pairs = await pairCredits(handle.db, range, { sameAddressPairCapBytes: 0 });
+      const pairs = await pairCredits(suite.db, range, { sameAddressPairCapBytes: 0 });
       const toDown = pairs.find((p) => p.uploader === up.id && p.downloader === down.id);
       assert.deepEqual(
         toDown && { claimed: toDown.claimedUpload, confirmed: toDown.confirmedDownload, credited: toDown.credited },
@@ -100,7 +89,7 @@ for (const dialect of DIALECTS) {
       );
       const toOther = pairs.find((p) => p.uploader === up.id && p.downloader === other.id);
       assert.equal(toOther?.credited, 1_000);
-      const credits = await viewerCredits(handle.db, range, { sameAddressPairCapBytes: 0 });
+      const credits = await viewerCredits(suite.db, range, { sameAddressPairCapBytes: 0 });
       const upViewer = credits.find((c) => c.viewerId === hashSecret('viewer', up.session));
       assert.equal(upViewer?.credited, 6_001_000);
       assert.equal(upViewer?.claimed, 10_001_000);
@@ -119,9 +108,9 @@ for (const dialect of DIALECTS) {
       ]));
       // The silent viewer reports, but confirms nothing.
       await record(makeReport(silent.session, []));
-      const pairs = (await pairCredits(handle.db, range, { sameAddressPairCapBytes: 0 })).filter((p) => p.uploader === liar.id);
+      const pairs = (await pairCredits(suite.db, range, { sameAddressPairCapBytes: 0 })).filter((p) => p.uploader === liar.id);
       assert.deepEqual(pairs.map((p) => [p.downloader, p.claimedUpload, p.credited]), [[silent.id, 50_000_000, 0]]);
-      const session = await handle.db.selectFrom('p2p_sessions').selectAll().where('id', '=', liar.id).executeTakeFirstOrThrow();
+      const session = await suite.db.selectFrom('p2p_sessions').selectAll().where('id', '=', liar.id).executeTakeFirstOrThrow();
       assert.equal(Number(session.bytes_uploaded), 50_000_000, 'the self claim is not counted');
     });
 
@@ -131,11 +120,11 @@ for (const dialect of DIALECTS) {
       await record(makeReport(a.session, [{ peerId: b.peerId, uploaded: 4_000_000, downloaded: 0 }]));
       await record(makeReport(b.session, [{ peerId: a.peerId, uploaded: 0, downloaded: 4_000_000 }]));
       const find = (pairs: Awaited<ReturnType<typeof pairCredits>>) => pairs.find((p) => p.uploader === a.id && p.downloader === b.id);
-      const capped = find(await pairCredits(handle.db, range, { sameAddressPairCapBytes: 0 }));
+      const capped = find(await pairCredits(suite.db, range, { sameAddressPairCapBytes: 0 }));
       assert.equal(capped?.sameAddress, true);
       assert.equal(capped?.credited, 0);
-      assert.equal(find(await pairCredits(handle.db, range, { sameAddressPairCapBytes: 1_000_000 }))?.credited, 1_000_000);
-      assert.equal(find(await pairCredits(handle.db, range, { sameAddressPairCapBytes: Infinity }))?.credited, 4_000_000);
+      assert.equal(find(await pairCredits(suite.db, range, { sameAddressPairCapBytes: 1_000_000 }))?.credited, 1_000_000);
+      assert.equal(find(await pairCredits(suite.db, range, { sameAddressPairCapBytes: Infinity }))?.credited, 4_000_000);
     });
 
     it('binds a peer id to the first session that reported it: another session cannot take it over', async () => {
@@ -144,7 +133,7 @@ for (const dialect of DIALECTS) {
       const thief = randomSecret();
       directory.announce(thief, owner.peerId, '10.0.4.2');
       assert.equal((await record(makeReport(thief, []))).status, 'unbound');
-      const binding = await handle.db.selectFrom('p2p_peers').select('session_id').where('peer_id', '=', owner.peerId).executeTakeFirstOrThrow();
+      const binding = await suite.db.selectFrom('p2p_peers').select('session_id').where('peer_id', '=', owner.peerId).executeTakeFirstOrThrow();
       assert.equal(binding.session_id, owner.id);
     });
 

@@ -12,7 +12,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pg from 'pg';
-import type { SessionDirectory } from '../src/contributions/index.js';
+import { after, before } from 'node:test';
+import { openContributionsDb, type SessionDirectory } from '../src/contributions/index.js';
+import type { ContributionsDb } from '../src/contributions/database.js';
+import { ContributionStore } from '../src/contributions/store.js';
 import type { ContributionReport, PeerClaim } from '../src/contributions/report.js';
 
 export const DIALECTS = ['sqlite', 'postgres'] as const;
@@ -179,4 +182,35 @@ export async function postJson(url: string, body: unknown, contentType = 'applic
 export async function getJson(url: string): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(url);
   return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+
+/** A suite's own database of `dialect`, opened with a store before its tests and dropped after them. */
+export function useContributionStore(dialect: Dialect): { readonly database: TestDatabase; readonly db: ContributionsDb['db']; readonly store: ContributionStore } {
+  let testDb: TestDatabase | undefined;
+  let handle: ContributionsDb | undefined;
+  let store: ContributionStore | undefined;
+  before(async () => {
+    testDb = await createTestDatabase(dialect);
+    handle = await openContributionsDb(testDb.options);
+    store = new ContributionStore(handle.db);
+  });
+  after(async () => {
+    await handle?.close();
+    await testDb?.drop();
+  });
+  const opened = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the contributions database is not open (used outside the suite\'s tests)');
+    return value;
+  };
+  return {
+    get database() {
+      return opened(testDb);
+    },
+    get db() {
+      return opened(handle).db;
+    },
+    get store() {
+      return opened(store);
+    },
+  };
 }
