@@ -2,7 +2,7 @@ import videojs from 'video.js';
 import { SpkP2pPlugin, VERSION } from './plugin.js';
 
 export { SpkP2pPlugin, VERSION };
-export type { SegmentLoadedEvent, CdnFallbackEvent, CdnOnlyReason, ModeChangeEvent, SourceChangeEvent } from './plugin.js';
+export type { SegmentLoadedEvent, CdnFallbackEvent, CdnOnlyReason, GatewayIntegrityFailureEvent, ModeChangeEvent, SourceChangeEvent } from './plugin.js';
 export { cidFromUrl, isCid } from './source-identity.js';
 export type { CdnFallbackReason } from './segment-loader.js';
 export type { SpkP2pOptions, SpkP2pTuning, TurnServer } from './options.js';

@@ -11,7 +11,7 @@ import { mseAvailable } from './mse.js';
 import { OVERLAY_COMPONENT, registerOverlay } from './overlay.js';
 import type { ComponentLike, PlayerLike } from './videojs-types.js';
 
-export type { SegmentLoadedEvent, CdnFallbackEvent, CdnOnlyReason } from './source-session.js';
+export type { SegmentLoadedEvent, CdnFallbackEvent, CdnOnlyReason, GatewayIntegrityFailureEvent } from './source-session.js';
 
 export const VERSION = '0.1.0';
 

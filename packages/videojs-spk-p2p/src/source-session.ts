@@ -35,6 +35,23 @@ export interface CdnFallbackEvent {
   reason: CdnFallbackReason;
 }
 
+/** Data of the `gatewayintegrityfailure` event: bytes from this URL failed the integrity check. */
+export interface GatewayIntegrityFailureEvent {
+  url: string;
+  /** The bytes had already been played: a segment VHS fetched itself, checked once the verifier loaded. */
+  played?: true;
+}
+
+/** A segment VHS fetched itself, waiting for the verifier. */
+interface UncheckedFetch {
+  url: string;
+  byteRange: { start: number; end: number } | undefined;
+  data: ArrayBuffer;
+}
+
+/** Normally one (the first segment); the bound keeps memory small if the verifier never loads. */
+const MAX_UNCHECKED_FETCHES = 4;
+
 /** Why P2P is off for a source (`modechange` data `reason`). */
 export type CdnOnlyReason = 'no-video-cid' | 'engine-error' | 'bad-source-url';
 
@@ -94,6 +111,8 @@ export class SourceSession {
   /** Peer segments whose bytes passed the check, by URL: what a p2p `segmentloaded` names as verified. */
   private readonly verifiedPeerUrls = new Set<string>();
   private firstSegmentDone = false;
+  /** Segments VHS fetched itself before the verifier was loading; `undefined` once it is (see recordOwnFetch). */
+  private uncheckedFetches: UncheckedFetch[] | undefined = [];
   /** VHS's latest segment request before the first arrived: it names the rendition whose swarm to join early. */
   private firstRequest: { uri: string; range: string | undefined } | undefined;
   /** The segment the early join asked the core for, until that ask is withdrawn. */
@@ -213,10 +232,28 @@ export class SourceSession {
     this.recordSegment(loaded.source, loaded.data.byteLength, url, loaded.durationMs, loaded.peerId, verifiedBy);
   }
 
-  /** A segment VHS fetched over its own XHR (the first one, and any the engine did not know). */
-  recordCdnSegment(bytes: number, url: string, durationMs: number): void {
+  /**
+   * A segment VHS fetched over its own XHR (the first one, and any the engine did not know), or
+   * the persistent cache fetched from the CDN in its place. Its bytes reached the player
+   * unchecked (the verifier loads with the engine, after the first frame), so they are checked
+   * as soon as the verifier is there: bad bytes name their gateway (`gatewayintegrityfailure`),
+   * are never stored nor offered to peers, and that gateway is not asked for the segment again.
+   * `byteRange` null: a partial response whose range cannot be read, which cannot be checked.
+   */
+  recordOwnFetch(data: ArrayBuffer, url: string, byteRange: { start: number; end: number } | undefined | null, durationMs: number): void {
     this.firstSegmentDone = true;
-    this.recordSegment('cdn', bytes, url, durationMs, undefined);
+    this.recordSegment('cdn', data.byteLength, url, durationMs, undefined);
+    if (this.videoCid === undefined || this.host.options.integrity === 'off' || byteRange === null) return;
+    const unchecked: UncheckedFetch = { url, byteRange, data: data.slice(0) };
+    if (this.uncheckedFetches === undefined) void this.checkOwnFetch(unchecked);
+    else if (this.uncheckedFetches.length < MAX_UNCHECKED_FETCHES) this.uncheckedFetches.push(unchecked);
+  }
+
+  private async checkOwnFetch({ url, byteRange, data }: UncheckedFetch): Promise<void> {
+    const good = await this.checkHttpBytes(url, byteRange, data, true);
+    if (this.ended) return;
+    if (good) this.cache?.keep(url, byteRange, data);
+    else this.alternates.failed(url);
   }
 
   updatePlayback(): void {
@@ -243,6 +280,9 @@ export class SourceSession {
         }),
       () => undefined,
     );
+    const unchecked = this.uncheckedFetches ?? [];
+    this.uncheckedFetches = undefined;
+    for (const fetched of unchecked) void this.checkOwnFetch(fetched);
     void this.verifier.then(async (verifier) => {
       if (!verifier) {
         this.stats.verification.source = 'none';
@@ -501,12 +541,15 @@ export class SourceSession {
     return new Request(target, { headers, signal, credentials: 'omit' });
   };
 
-  private async checkHttpBytes(url: string, byteRange: { start: number; end: number } | undefined, data: ArrayBuffer): Promise<boolean> {
+  /** `played`: the bytes were already handed to the player (a segment VHS fetched itself). */
+  private async checkHttpBytes(url: string, byteRange: { start: number; end: number } | undefined, data: ArrayBuffer, played = false): Promise<boolean> {
     const verdict = await checkSegment(await this.verifier, url, byteRange, data);
     this.stats.verification.httpChecked += 1;
     if (verdict === 'mismatch') {
       this.stats.verification.httpRejected += 1;
-      if (!this.ended) this.host.trigger('gatewayintegrityfailure', { url });
+      const event: GatewayIntegrityFailureEvent = { url };
+      if (played) event.played = true;
+      if (!this.ended) this.host.trigger('gatewayintegrityfailure', event);
     }
     return verdict !== 'mismatch';
   };
@@ -597,8 +640,8 @@ export class SourceSession {
       verify: async (url, byteRange, data) => checkSegment(await this.verifier, url, byteRange, data),
       segmentsOfStream: (streamKey) => this.segmentMap?.segmentsOfStream(streamKey),
       bandwidth: () => this.vhs.bandwidth,
+      onFetched: (data, url, byteRange, durationMs) => this.recordOwnFetch(data, url, byteRange, durationMs),
       onServed: (source, bytes, url, durationMs) => {
-        if (source === 'cdn') return this.recordCdnSegment(bytes, url, durationMs);
         this.firstSegmentDone = true;
         this.recordSegment('cache', bytes, url, durationMs, undefined);
       },

@@ -52,6 +52,16 @@ export class VhsInterception {
     const body = response?.body;
     if (error || !(body instanceof ArrayBuffer) || body.byteLength === 0) return;
     const durationMs = request.requestTime ? Date.now() - request.requestTime : 0;
-    this.session.recordCdnSegment(body.byteLength, request.uri ?? '', durationMs);
+    this.session.recordOwnFetch(body, request.uri ?? '', rangeOf(response), durationMs);
   };
+}
+
+/**
+ * The byte range a response holds, for checking it: `null` for a partial response whose range
+ * cannot be read (a gateway that does not expose Content-Range to scripts), which is then not checked.
+ */
+function rangeOf(response: VhsResponse): { start: number; end: number } | undefined | null {
+  if (response.statusCode !== 206) return undefined;
+  const match = /^bytes (\d+)-(\d+)\//.exec(response.headers?.['content-range'] ?? '');
+  return match ? { start: Number(match[1]), end: Number(match[2]) } : null;
 }

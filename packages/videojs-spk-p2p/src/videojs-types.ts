@@ -23,6 +23,8 @@ export interface VhsRequest {
 export interface VhsResponse {
   body?: unknown;
   statusCode?: number;
+  /** Response headers, names in lower case (@videojs/xhr parses them). */
+  headers?: Record<string, string>;
 }
 
 export type VhsRequestHook = (options: VhsRequestOptions) => VhsRequestOptions;

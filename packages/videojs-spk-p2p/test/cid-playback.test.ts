@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import { SAMPLE_CID } from '../../../demo/media/sample.js';
 import { cidOnlyMediaRoot, corruptedMediaRoot } from './media-fixtures.js';
-import { manifestUrl, openPlayer, p2pOptions, type PlayerPage, startTestCdn, useBrowserFixture, waitFor, waitForEnd } from './support.js';
+import { cachedEntries, manifestUrl, openPlayer, p2pOptions, type PlayerPage, startTestCdn, useBrowserFixture, waitFor, waitForEnd } from './support.js';
 
 
 describe('videojs-spk-p2p: a video known only by its CID plays over P2P, every peer byte checked', () => {
@@ -98,6 +98,42 @@ describe('videojs-spk-p2p: a video known only by its CID plays over P2P, every p
     } finally {
       await joiner?.close();
       await fooled?.close();
+      await liar.close();
+      rmSync(liarRoot, { recursive: true, force: true });
+    }
+  });
+
+  it('a CDN that alters only the first segment (fetched by VHS, before the verifier loads): checked once it has, the gateway reported, the segment never stored or offered to peers', async () => {
+    const { browser, cdn, tracker } = fixture;
+    const liarRoot = corruptedMediaRoot((file) => file.endsWith('_0.ts'));
+    const liar = await startTestCdn({ root: liarRoot, latencyMs: 20 });
+    let viewer: PlayerPage | undefined;
+    try {
+      viewer = await openPlayer(browser, {
+        pageUrl: `${liar.url}/pages/player.html`,
+        src: manifestUrl(liar, 'first-liar', SAMPLE_CID),
+        options: p2pOptions(tracker.url, { integrityUrl: false, ipfsGateways: [cdn.url] }),
+        rate: 2,
+      });
+      const v = viewer;
+      const caught = await waitFor(async () => (await v.events('gatewayintegrityfailure')).find((event) => event.played === true), 30_000, 'the first segment to fail its check');
+      assert.match(String(caught.url), /_0\.ts$/);
+      assert.ok(String(caught.url).startsWith(liar.url), 'the lying CDN is named');
+      // Later segments are kept in the persistent cache (what is offered to peers from it) once checked.
+      const entries = await waitFor(async () => {
+        const held = await cachedEntries(v.page);
+        return held.some((entry) => /_[2-9]\.ts$/.test(entry.segment)) ? held : undefined;
+      }, 40_000, 'later segments in the persistent cache');
+      assert.deepEqual(entries.filter((entry) => entry.segment.endsWith('_0.ts')).map((entry) => entry.segment), [], 'the altered first segment was not stored');
+      const end = await waitForEnd(viewer, 60_000);
+      console.log('viewer of a CDN that altered the first segment', JSON.stringify(end.stats));
+      assert.deepEqual(end.errors, []);
+      assert.equal(end.stats.verification.source, 'cid');
+      assert.ok(end.stats.verification.httpRejected >= 1);
+      assert.ok(end.stats.verification.httpChecked > end.stats.verification.httpRejected, 'the other segments passed');
+      assert.deepEqual((await cachedEntries(v.page)).filter((entry) => entry.segment.endsWith('_0.ts')).map((entry) => entry.segment), [], 'nor later');
+    } finally {
+      await viewer?.close();
       await liar.close();
       rmSync(liarRoot, { recursive: true, force: true });
     }

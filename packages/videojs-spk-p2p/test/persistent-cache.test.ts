@@ -2,42 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { BrowserContext, Page } from 'playwright-core';
 import { SAMPLE_CID, SAMPLE_SEGMENTS_PER_RENDITION } from '../../../demo/media/sample.js';
-import { manifestUrl, openPlayer, p2pOptions, useBrowserFixture, waitFor, waitForEnd, type PlayerPage } from './support.js';
-
-interface CacheEntry {
-  segment: string;
-  bytes: number;
-  lastUsed: number;
-}
+import { cachedEntries, manifestUrl, openPlayer, p2pOptions, useBrowserFixture, waitFor, waitForEnd, type CacheEntry, type PlayerPage } from './support.js';
 
 const indexOf = (name: string) => Number(/_(\d+)\.ts$/.exec(name)?.[1] ?? -1);
-
-/** What the page's IndexedDB segment cache holds: segment names and sizes, for this video. */
-async function cachedEntries(page: Page): Promise<CacheEntry[]> {
-  return page.evaluate(
-    (cid) =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('spk-p2p-segments');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('entries')) {
-            db.close();
-            resolve([]);
-            return;
-          }
-          const request = db.transaction('entries').objectStore('entries').getAll();
-          request.onsuccess = () => {
-            db.close();
-            const rows = request.result as Array<{ videoCid: string; segment: string; bytes: number; lastUsed: number }>;
-            resolve(rows.filter((row) => row.videoCid === cid).map(({ segment, bytes, lastUsed }) => ({ segment, bytes, lastUsed })));
-          };
-          request.onerror = () => reject(request.error);
-        };
-      }),
-    SAMPLE_CID,
-  );
-}
 
 /** Overwrites the stored bytes of one segment with garbage of the same length, as a bad extension or disk could. */
 async function corruptEntry(page: Page, segment: string): Promise<void> {

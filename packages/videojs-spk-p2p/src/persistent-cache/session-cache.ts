@@ -5,7 +5,7 @@
  *
  * - Segments VHS would fetch itself (the first one, before the P2P engine is up, and any the
  *   engine cannot serve) are taken from the cache when it holds them, checked; otherwise from
- *   the CDN, and then kept.
+ *   the CDN, and kept once the session has checked them (`keep`).
  * - Behind the engine's memory storage it answers for every segment the engine asks about, so
  *   a rewatch is served from it and its segments are announced and served to peers.
  */
@@ -26,7 +26,12 @@ export interface SessionCacheOptions {
   segmentsOfStream(streamKey: string): readonly Segment[] | undefined;
   /** VHS's current bandwidth estimate (bits/s), so a segment read from disk does not move its ABR. */
   bandwidth(): number | undefined;
-  onServed(source: 'cache' | 'cdn', bytes: number, url: string, durationMs: number): void;
+  onServed(source: 'cache', bytes: number, url: string, durationMs: number): void;
+  /**
+   * A segment fetched from the CDN in VHS's place, with a copy of its bytes (VHS detaches the
+   * buffer it is given). It is not stored here: the session checks it first and then calls `keep`.
+   */
+  onFetched(data: ArrayBuffer, url: string, byteRange: { start: number; end: number } | undefined, durationMs: number): void;
   onCorrupt(segment: string): void;
 }
 
@@ -90,6 +95,11 @@ export class SessionCache {
     });
   }
 
+  /** Stores bytes VHS fetched itself once they passed their check (they are then offered to peers). */
+  keep(uri: string, byteRange: { start: number; end: number } | undefined, data: ArrayBuffer): void {
+    void this.ready.then((cached) => cached?.storeUrl(uri, byteRange, data));
+  }
+
   /** `cache` when the engine had this segment from the persistent cache rather than a download. */
   storedSource(segment: Segment): 'cache' | undefined {
     return this.servedFromCache.delete(segment.runtimeId) ? 'cache' : undefined;
@@ -112,9 +122,7 @@ export class SessionCache {
       const fetchedAt = performance.now();
       const data = await fetchFromCdn(segment, signal);
       const durationMs = performance.now() - fetchedAt;
-      // A copy: VHS detaches the buffer it is given, and the cache writes after an await.
-      cached?.storeUrl(uri, byteRange, data.slice(0));
-      this.options.onServed('cdn', data.byteLength, uri, durationMs);
+      this.options.onFetched(data.slice(0), uri, byteRange, durationMs);
       return { data, bandwidth: (data.byteLength * 8 * 1000) / Math.max(1, durationMs) };
     };
   }
