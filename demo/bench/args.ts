@@ -1,4 +1,4 @@
-/** Command-line flags of `npm run bench:swarm`. */
+/** Command-line flags of `npm run bench:swarm`, and the flag parser all benchmarks share. */
 export interface BenchSettings {
   viewers: number;
   joinGapMs: number;
@@ -51,46 +51,61 @@ export const USAGE = `Usage: npm run bench:swarm -- [options]
   --mix hlsjs          also run a mixed audience: every other viewer hls.js + p2p-media-loader-hlsjs
   --mix hlsjs-spk      the same, the hls.js pages with our plugin's schedule (README)`;
 
-export function parseArgs(argv: readonly string[]): BenchSettings {
-  const settings: BenchSettings = { ...DEFAULT_SETTINGS };
-  const number = (flag: string, value: string | undefined, min: number): number => {
-    const parsed = Number(value);
-    if (value === undefined || !Number.isFinite(parsed) || parsed < min) throw new Error(`${flag} needs a number ≥ ${min}\n${USAGE}`);
-    return parsed;
-  };
+/** Reads a flag's value from the command line; each call consumes the next argument. */
+export interface FlagValue {
+  number(min: number): number;
+  text(): string;
+}
+
+/** What one flag does to the settings; a flag that takes a value reads it through `value`. */
+export type FlagHandlers<S> = Record<string, (settings: S, value: FlagValue) => void>;
+
+/**
+ * The command-line parser every benchmark shares: `--flag value` pairs and bare flags, each
+ * applied by its handler to a copy of the defaults; `--help`, an unknown flag or a bad value
+ * throws with the usage text.
+ */
+export function parseFlags<S extends object>(argv: readonly string[], defaults: Readonly<S>, handlers: FlagHandlers<S>, usage: string): S {
+  const settings = { ...defaults } as S;
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
-    const next = () => argv[++i];
-    switch (flag) {
-      case '--viewers': settings.viewers = Math.floor(number(flag, next(), 1)); break;
-      case '--join-gap': settings.joinGapMs = number(flag, next(), 0); break;
-      case '--latency': settings.latencyMs = number(flag, next(), 0); break;
-      case '--bandwidth': settings.bandwidthBytesPerSec = number(flag, next(), 0); break;
-      case '--pin': settings.pinHeight = number(flag, next(), 0); break;
-      case '--rate': settings.rate = number(flag, next(), 0.25); break;
-      case '--fallback-delay': settings.cdnFallbackDelay = number(flag, next(), 0); break;
-      case '--no-fallback': settings.fallback = false; break;
-      case '--out': {
-        const value = next();
-        if (!value) throw new Error(`--out needs a folder\n${USAGE}`);
-        settings.outDir = value;
-        break;
-      }
-      case '--plugin-dist': {
-        const value = next();
-        if (!value) throw new Error(`--plugin-dist needs a folder\n${USAGE}`);
-        settings.pluginDist = value;
-        break;
-      }
-      case '--mix': {
-        const value = next();
-        if (value !== 'hlsjs' && value !== 'hlsjs-spk') throw new Error(`--mix takes hlsjs or hlsjs-spk\n${USAGE}`);
-        settings.mix = value;
-        break;
-      }
-      case '--help': case '-h': throw new Error(USAGE);
-      default: throw new Error(`unknown option ${flag}\n${USAGE}`);
-    }
+    const handler = handlers[flag];
+    if (flag === '--help' || flag === '-h') throw new Error(usage);
+    if (!handler) throw new Error(`unknown option ${flag}\n${usage}`);
+    const value: FlagValue = {
+      number: (min) => {
+        const raw = argv[++i];
+        const parsed = Number(raw);
+        if (raw === undefined || !Number.isFinite(parsed) || parsed < min) throw new Error(`${flag} needs a number ≥ ${min}\n${usage}`);
+        return parsed;
+      },
+      text: () => {
+        const raw = argv[++i];
+        if (!raw) throw new Error(`${flag} needs a value\n${usage}`);
+        return raw;
+      },
+    };
+    handler(settings, value);
   }
   return settings;
+}
+
+export function parseArgs(argv: readonly string[]): BenchSettings {
+  return parseFlags(argv, DEFAULT_SETTINGS, {
+    '--viewers': (s, v) => { s.viewers = Math.floor(v.number(1)); },
+    '--join-gap': (s, v) => { s.joinGapMs = v.number(0); },
+    '--latency': (s, v) => { s.latencyMs = v.number(0); },
+    '--bandwidth': (s, v) => { s.bandwidthBytesPerSec = v.number(0); },
+    '--pin': (s, v) => { s.pinHeight = v.number(0); },
+    '--rate': (s, v) => { s.rate = v.number(0.25); },
+    '--fallback-delay': (s, v) => { s.cdnFallbackDelay = v.number(0); },
+    '--no-fallback': (s) => { s.fallback = false; },
+    '--out': (s, v) => { s.outDir = v.text(); },
+    '--plugin-dist': (s, v) => { s.pluginDist = v.text(); },
+    '--mix': (s, v) => {
+      const value = v.text();
+      if (value !== 'hlsjs' && value !== 'hlsjs-spk') throw new Error(`--mix takes hlsjs or hlsjs-spk\n${USAGE}`);
+      s.mix = value;
+    },
+  }, USAGE);
 }

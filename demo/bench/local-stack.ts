@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCdn, type CdnServer } from '../cdn/cdn-server.js';
-import { SAMPLE_CID, SAMPLE_MANIFEST_PATH } from '../media/sample.js';
+import { SAMPLE_CID } from '../media/sample.js';
 import { startSignal, type RunningSignal } from './signal.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -54,6 +54,8 @@ export interface LocalStackOptions {
   latencyMs?: number;
   bandwidthBytesPerSec?: number;
   staticDirs?: Record<string, string>;
+  /** What the CDN serves (a folder holding `ipfs/<cid>/…`) and the video the viewers play; the committed sample when unset. */
+  media?: { root: string; cid: string };
   /** SQLite file for the signal server's contributions API (the dashboard's data); off when unset. */
   contributionsDb?: string;
 }
@@ -62,13 +64,14 @@ export interface LocalStack {
   cdn: CdnServer;
   signal: RunningSignal;
   cid: string;
-  /** Master playlist through the CDN, counted under `clientId` when given. */
-  manifestUrl(clientId?: string): string;
+  /** Master playlist of video `cid` (the stack's by default) through the CDN, counted under `clientId` when given. */
+  manifestUrl(clientId?: string, cid?: string): string;
   close(): Promise<void>;
 }
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const host = options.host ?? '127.0.0.1';
+  const defaultCid = options.media?.cid ?? SAMPLE_CID;
   const signal = await startSignal({
     port: options.signalPort ?? 0,
     host,
@@ -82,6 +85,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       latencyMs: options.latencyMs ?? 0,
       bandwidthBytesPerSec: options.bandwidthBytesPerSec ?? 0,
       staticDirs: siteStaticDirs(options.staticDirs),
+      ...(options.media ? { root: options.media.root } : {}),
     });
   } catch (error) {
     await signal.close();
@@ -92,8 +96,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   return {
     cdn,
     signal,
-    cid: SAMPLE_CID,
-    manifestUrl: (clientId) => `${clientId ? cdn.clientUrl(clientId) : cdn.url}${SAMPLE_MANIFEST_PATH}`,
+    cid: defaultCid,
+    manifestUrl: (clientId, cid = defaultCid) => `${clientId ? cdn.clientUrl(clientId) : cdn.url}/ipfs/${cid}/manifest.m3u8`,
     close: async () => {
       await Promise.all([cdn.close(), signal.close()]);
     },

@@ -4,7 +4,7 @@
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ViewerReport } from '../site/src/viewer-report.js';
-import { viewerQuery } from '../site/src/viewer-options.js';
+import { viewerQuery, type IntegrityPolicy } from '../site/src/viewer-options.js';
 import type { BytesServed } from '../cdn/cdn-server.js';
 import type { LocalStack } from './local-stack.js';
 import { startCpuMeter, type CpuUsage } from './cpu.js';
@@ -22,6 +22,10 @@ export interface PhaseOptions {
   playTimeoutMs: number;
   /** `hlsjs`: the 2nd, 4th, … viewer is an hls.js + p2p-media-loader-hlsjs page instead of Video.js 8. */
   mix?: 'none' | 'hlsjs' | 'hlsjs-spk';
+  /** The video to play (its folder must be on the stack's CDN); the sample when unset. */
+  cid?: string;
+  /** The plugin's `integrity` policy; its default when unset. */
+  integrity?: IntegrityPolicy;
   log?: (line: string) => void;
 }
 
@@ -68,10 +72,14 @@ export async function openViewer(browser: Browser, stack: LocalStack, query: str
   return { context, page: tab, errors };
 }
 
-export function viewerQueryFor(stack: LocalStack, options: { clientId: string; p2p: boolean; pinHeight: number; rate: number; cdnFallbackDelay?: number | undefined; label: string }): string {
+export function viewerQueryFor(
+  stack: LocalStack,
+  options: { clientId: string; p2p: boolean; pinHeight: number; rate: number; cdnFallbackDelay?: number | undefined; label: string; cid?: string | undefined; integrity?: IntegrityPolicy | undefined },
+): string {
   return viewerQuery({
-    src: stack.manifestUrl(options.clientId),
-    cid: stack.cid,
+    src: stack.manifestUrl(options.clientId, options.cid),
+    cid: options.cid ?? stack.cid,
+    ...(options.integrity ? { integrity: options.integrity } : {}),
     trackerUrls: [stack.signal.signalUrl],
     p2p: options.p2p,
     pinHeight: options.pinHeight,
@@ -142,7 +150,7 @@ export async function runPhase(browser: Browser, stack: LocalStack, options: Pha
       if (wait > 0) await delay(wait);
       const label = `${options.name}-${i + 1}`;
       const hlsjs = options.mix !== undefined && options.mix !== 'none' && i % 2 === 1;
-      const query = viewerQueryFor(stack, { clientId: label, p2p: options.p2p, pinHeight: options.pinHeight, rate: options.rate, cdnFallbackDelay: options.cdnFallbackDelay, label: hlsjs ? `${label}-hlsjs` : label });
+      const query = viewerQueryFor(stack, { clientId: label, p2p: options.p2p, pinHeight: options.pinHeight, rate: options.rate, cdnFallbackDelay: options.cdnFallbackDelay, label: hlsjs ? `${label}-hlsjs` : label, cid: options.cid, integrity: options.integrity });
       const viewer = await openViewer(
         browser,
         stack,

@@ -11,6 +11,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page, Request } from 'playwright-core';
 import { launchChromium } from '../test-support/browser.js';
+import { parseFlags } from './args.js';
 import { missingBuildOutputs, REPO_ROOT, SITE_DIR, startLocalStack, type LocalStack } from './local-stack.js';
 import { delay, waitUntil } from './poll.js';
 import { STARTUP_PROBE_SCRIPT } from './startup-probe.js';
@@ -40,34 +41,25 @@ const USAGE = `npm run bench:startup -- [options]
   --element-dist LABEL=DIR  also measure the element build in DIR (e.g. one made before a change),
                    P2P on and off, in the same rounds; repeatable`;
 
+const STARTUP_DEFAULTS: Readonly<StartupSettings> = { viewers: 4, rounds: 5, joinGapMs: 1500, latencyMs: 40, bandwidthBytesPerSec: 2_500_000, outDir: 'bench-results', only: undefined, elementDists: {} };
+
 function parseStartupArgs(argv: readonly string[]): StartupSettings {
-  const settings: StartupSettings = { viewers: 4, rounds: 5, joinGapMs: 1500, latencyMs: 40, bandwidthBytesPerSec: 2_500_000, outDir: 'bench-results', only: undefined, elementDists: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] as string;
-    const value = argv[++i];
-    const number = Number(value);
-    if (flag === '--out' && value) {
-      settings.outDir = value;
-      continue;
-    }
-    if (flag === '--element-dist' && value && /^[a-z0-9-]+=./.test(value)) {
-      const [label, dir] = [value.slice(0, value.indexOf('=')), value.slice(value.indexOf('=') + 1)];
-      settings.elementDists[label] = dir;
-      continue;
-    }
-    if (flag === '--only' && value) {
-      settings.only = value;
-      continue;
-    }
-    if (value === undefined || !Number.isFinite(number) || number < 0) throw new Error(USAGE);
-    if (flag === '--viewers') settings.viewers = Math.max(1, Math.floor(number));
-    else if (flag === '--rounds') settings.rounds = Math.max(1, Math.floor(number));
-    else if (flag === '--join-gap') settings.joinGapMs = number;
-    else if (flag === '--latency') settings.latencyMs = number;
-    else if (flag === '--bandwidth') settings.bandwidthBytesPerSec = number;
-    else throw new Error(USAGE);
-  }
-  return settings;
+  // A fresh elementDists: the handlers add to it.
+  return parseFlags<StartupSettings>(argv, { ...STARTUP_DEFAULTS, elementDists: {} }, {
+    '--viewers': (s, v) => { s.viewers = Math.floor(v.number(1)); },
+    '--rounds': (s, v) => { s.rounds = Math.floor(v.number(1)); },
+    '--join-gap': (s, v) => { s.joinGapMs = v.number(0); },
+    '--latency': (s, v) => { s.latencyMs = v.number(0); },
+    '--bandwidth': (s, v) => { s.bandwidthBytesPerSec = v.number(0); },
+    '--out': (s, v) => { s.outDir = v.text(); },
+    '--only': (s, v) => { s.only = v.text(); },
+    '--element-dist': (s, v) => {
+      const value = v.text();
+      const at = value.indexOf('=');
+      if (!/^[a-z0-9-]+=./.test(value)) throw new Error(`--element-dist takes LABEL=DIR\n${USAGE}`);
+      s.elementDists[value.slice(0, at)] = value.slice(at + 1);
+    },
+  }, USAGE);
 }
 
 interface Variant {

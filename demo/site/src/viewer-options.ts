@@ -12,7 +12,12 @@ export interface ViewerOptions {
   cdnFallbackDelay: number | undefined;
   label: string;
   autoplay: boolean;
+  /** The plugin's `integrity` policy; unset keeps the plugin default. */
+  integrity: IntegrityPolicy | undefined;
 }
+
+/** The plugin's `integrity` values (its options check rejects any other). */
+export type IntegrityPolicy = 'auto' | 'cid' | 'sha256' | 'off';
 
 function numberParam(params: URLSearchParams, name: string): number | undefined {
   const raw = params.get(name);
@@ -42,6 +47,7 @@ export function parseViewerOptions(search: string): ViewerOptions {
     cdnFallbackDelay: numberParam(params, 'fallbackDelay'),
     label: params.get('label') ?? '',
     autoplay: flagParam(params, 'autoplay', true),
+    integrity: (params.get('integrity') as IntegrityPolicy | null) ?? undefined,
   };
 }
 
@@ -56,5 +62,6 @@ export function viewerQuery(options: Partial<ViewerOptions> & { src: string }): 
   if (options.cdnFallbackDelay !== undefined) params.set('fallbackDelay', String(options.cdnFallbackDelay));
   if (options.label) params.set('label', options.label);
   if (options.autoplay === false) params.set('autoplay', '0');
+  if (options.integrity) params.set('integrity', options.integrity);
   return params.toString();
 }

@@ -101,6 +101,7 @@ export function startViewer(element: HTMLElement, options: ViewerOptions, status
     stunServers: [],
     ...(options.cid ? { videoCid: options.cid } : {}),
     ...(options.cdnFallbackDelay !== undefined ? { cdnFallbackDelay: options.cdnFallbackDelay } : {}),
+    ...(options.integrity ? { integrity: options.integrity } : {}),
   };
   const player = videojs(element, {
     muted: true,

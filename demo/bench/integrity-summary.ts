@@ -1,0 +1,143 @@
+/**
+ * `bench:integrity`'s arithmetic and table: per run (CID check on, in both CID forms, and off),
+ * time to first frame, P2P ratio, what the check cost (time per segment, block bytes) and what it did.
+ */
+import { median, offload, percentile, round, stallSummary, type StallSummary } from './metrics.js';
+import type { PhaseResult } from './run-swarm.js';
+
+export interface IntegrityRunSummary {
+  name: string;
+  /** What the viewers' plugin was given. */
+  cid: string;
+  integrity: string;
+  viewers: number;
+  /** What the viewers' segments were checked against (`stats.verification.source`), distinct values. */
+  sources: string[];
+  ttffMs: { median: number | null; p95: number | null; perViewer: (number | null)[] };
+  p2pRatio: number;
+  theoreticalBest: number;
+  fractionOfBest: number;
+  mediaBytes: number;
+  /** IPFS block bytes the viewers fetched to check segments (sum of `stats.verification.blockBytes`). */
+  blockBytes: number;
+  /** blockBytes / mediaBytes. */
+  blockShare: number;
+  /** Block bytes the CDN counted as served (its own count, the same blocks seen from the server). */
+  cdnBlockBytes: number;
+  /**
+   * `stats.verification.checkMs` is per viewer (the plugin keeps the samples): the median of the
+   * viewers' p50s and the highest of their p95s.
+   */
+  checkMs: { p50: number | null; p95: number | null; perViewer: { p50: number | null; p95: number | null }[] };
+  peer: { checked: number; verified: number; rejected: number };
+  http: { checked: number; rejected: number };
+  stalls: StallSummary;
+  unfinished: number;
+  errors: string[];
+  wallMs: number;
+  cpuBusyPercent: number | null;
+}
+
+export interface IntegrityTarget {
+  name: string;
+  target: string;
+  value: string;
+  met: boolean;
+}
+
+export interface IntegritySummary {
+  version: 1;
+  generatedAt: string;
+  command: string;
+  settings: object;
+  machine: { cores: number; loadAvgBefore: number[]; loadAvgAfter: number[]; chromium: string };
+  runs: IntegrityRunSummary[];
+  targets: IntegrityTarget[];
+}
+
+const known = (values: readonly (number | null)[]) => values.filter((value): value is number => value !== null);
+
+export function summarizeRun(phase: PhaseResult, cid: string, integrity: string): IntegrityRunSummary {
+  const off = offload(phase.viewers);
+  const ttff = phase.viewers.map((viewer) => (viewer.ttffMs === null ? null : Math.round(viewer.ttffMs)));
+  const verification = phase.viewers.map((viewer) => viewer.stats.verification);
+  const sum = (pick: (v: (typeof verification)[number]) => number) => verification.reduce((total, v) => total + pick(v), 0);
+  const blockBytes = sum((v) => v.blockBytes);
+  const perViewerCheck = verification.map((v) => ({ p50: v.checkMs.p50, p95: v.checkMs.p95 }));
+  const p95s = known(perViewerCheck.map((c) => c.p95));
+  return {
+    name: phase.name,
+    cid,
+    integrity,
+    viewers: phase.viewers.length,
+    sources: [...new Set(verification.map((v) => v.source))],
+    ttffMs: { median: median(known(ttff)), p95: percentile(known(ttff), 95), perViewer: ttff },
+    p2pRatio: round(off.p2pRatio, 4) as number,
+    theoreticalBest: round(off.theoreticalBest, 4) as number,
+    fractionOfBest: round(off.fractionOfBest, 4) as number,
+    mediaBytes: off.mediaBytes,
+    blockBytes,
+    blockShare: off.mediaBytes > 0 ? (round(blockBytes / off.mediaBytes, 6) as number) : 0,
+    cdnBlockBytes: phase.cdn.blockBytes,
+    checkMs: { p50: round(median(known(perViewerCheck.map((c) => c.p50))), 2), p95: p95s.length ? Math.max(...p95s) : null, perViewer: perViewerCheck },
+    peer: { checked: sum((v) => v.peerChecked), verified: sum((v) => v.peerVerified), rejected: sum((v) => v.peerRejected) },
+    http: { checked: sum((v) => v.httpChecked), rejected: sum((v) => v.httpRejected) },
+    stalls: stallSummary(phase.viewers),
+    unfinished: phase.viewers.filter((viewer) => !viewer.ended).length,
+    errors: phase.viewers.flatMap((viewer) => viewer.errors.map((error) => `${viewer.label}: ${error}`)),
+    wallMs: phase.wallMs,
+    cpuBusyPercent: phase.cpu.busyPercent,
+  };
+}
+
+const pct = (value: number, digits = 1) => `${(value * 100).toFixed(digits)} %`;
+const ms = (value: number | null) => (value === null ? 'n/a' : `${Math.round(value)} ms`);
+const ms2 = (value: number | null) => (value === null ? 'n/a' : `${value.toFixed(1)} ms`);
+
+/** The checked runs held against the unchecked one (`integrity: 'off'`). */
+export function integrityTargets(checked: readonly IntegrityRunSummary[], unchecked: IntegrityRunSummary): IntegrityTarget[] {
+  return checked.flatMap((run) => [
+    { name: `${run.name}: block bytes / media bytes`, target: '≤ 1 %', value: `${run.blockBytes} B / ${(run.mediaBytes / 1e6).toFixed(2)} MB = ${pct(run.blockShare, 3)}`, met: run.blockShare <= 0.01 },
+    {
+      name: `${run.name}: time to first frame, median`,
+      target: 'no added time (≤ unchecked + 10 %, the swarm bench margin)',
+      value: `${ms(run.ttffMs.median)} vs ${ms(unchecked.ttffMs.median)} unchecked`,
+      met: run.ttffMs.median !== null && unchecked.ttffMs.median !== null && run.ttffMs.median <= unchecked.ttffMs.median * 1.1,
+    },
+    { name: `${run.name}: P2P ratio vs theoretical best`, target: '≥ 90 %', value: `${pct(run.p2pRatio)} of ${pct(run.theoreticalBest)} = ${pct(run.fractionOfBest)}`, met: run.fractionOfBest >= 0.9 },
+    { name: `${run.name}: every peer segment verified`, target: 'verified = checked, none rejected', value: `${run.peer.verified} of ${run.peer.checked}, ${run.peer.rejected} rejected`, met: run.peer.checked > 0 && run.peer.verified === run.peer.checked },
+  ]);
+}
+
+export function integrityMarkdown(s: IntegritySummary): string {
+  const runs = s.runs;
+  const row = (label: string, cell: (run: IntegrityRunSummary) => string) => `| ${label} | ${runs.map(cell).join(' | ')} |`;
+  const lines = [
+    `### Integrity benchmark (${s.generatedAt})`,
+    '',
+    `Command: \`${s.command}\`  `,
+    `Settings: ${JSON.stringify(s.settings)}  `,
+    `Machine: ${s.machine.cores} cores, load average ${s.machine.loadAvgBefore.join(' / ')} before the run and ${s.machine.loadAvgAfter.join(' / ')} after; ${s.machine.chromium}.`,
+    '',
+    '| Measure | Target | Result | |',
+    '| --- | --- | --- | --- |',
+    ...s.targets.map((check) => `| ${check.name} | ${check.target} | ${check.value} | ${check.met ? 'met' : '**missed**'} |`),
+    '',
+    `| Figure | ${runs.map((run) => run.name).join(' | ')} |`,
+    `| --- | ${runs.map(() => '---').join(' | ')} |`,
+    row('`integrity` option / checked against', (run) => `${run.integrity} / ${run.sources.join(', ')}`),
+    row('Time to first frame, median / p95', (run) => `${ms(run.ttffMs.median)} / ${ms(run.ttffMs.p95)}`),
+    row('P2P ratio (of best)', (run) => `${pct(run.p2pRatio)} (${pct(run.fractionOfBest)} of ${pct(run.theoreticalBest)})`),
+    row('Check time per segment, p50 / p95 (median / max over viewers)', (run) => `${ms2(run.checkMs.p50)} / ${ms2(run.checkMs.p95)}`),
+    row('Block bytes (viewers) / CDN-counted', (run) => `${run.blockBytes} B (${pct(run.blockShare, 3)} of media) / ${run.cdnBlockBytes} B`),
+    row('Peer segments checked / verified / rejected', (run) => `${run.peer.checked} / ${run.peer.verified} / ${run.peer.rejected}`),
+    row('Gateway segments checked / rejected', (run) => `${run.http.checked} / ${run.http.rejected}`),
+    row('Media bytes played (all viewers)', (run) => `${(run.mediaBytes / 1e6).toFixed(2)} MB`),
+    row('Stalls (total time)', (run) => `${run.stalls.count} (${run.stalls.totalMs} ms)`),
+    row('CPU busy (all cores) / wall time', (run) => `${run.cpuBusyPercent ?? 'n/a'} % / ${(run.wallMs / 1000).toFixed(0)} s`),
+    '',
+  ];
+  const problems = runs.flatMap((run) => [...run.errors, ...(run.unfinished ? [`${run.name}: ${run.unfinished} viewer(s) did not finish`] : [])]);
+  if (problems.length > 0) lines.push(`Problems: ${problems.slice(0, 6).join('; ')}`, '');
+  return lines.join('\n');
+}
