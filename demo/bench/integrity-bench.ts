@@ -3,7 +3,8 @@
  * run, the swarm benchmark's media and CDN shaping, a CID-only copy of the sample (no sha256 map):
  * `--viewers` headless viewers play it with `integrity: 'cid'` in its CIDv0 / dag-pb form, the
  * same with verification off (`integrity: 'off'`, peers trusted), and with `integrity: 'cid'` in
- * its CIDv1 / raw-leaves form. Writes bench-results/integrity.{json,md}. `--help` for the options.
+ * its CIDv1 / raw-leaves form; before them, the verifier's own CPU per segment is measured in
+ * this process (integrity-cpu.ts). Writes bench-results/integrity.{json,md}. `--help` for the options.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
@@ -15,6 +16,7 @@ import type { IntegrityPolicy } from '../site/src/viewer-options.js';
 import { DEFAULT_SETTINGS as SWARM_DEFAULTS, parseFlags } from './args.js';
 import { missingBuildOutputs, startLocalStack } from './local-stack.js';
 import { runPhase, warmUp } from './run-swarm.js';
+import { measureCheckCpu, type CheckCpu } from './integrity-cpu.js';
 import { integrityMarkdown, integrityTargets, summarizeRun, type IntegritySummary } from './integrity-summary.js';
 
 interface IntegritySettings {
@@ -77,6 +79,10 @@ export async function runIntegrityBench(settings: IntegritySettings, command: st
     // The local gateway builds the folder's DAGs on its first block request: not on a viewer's time.
     const rootBlock = await fetch(`${stack.cdn.url}/ipfs/${media.cid}?format=raw`);
     if (!rootBlock.ok) throw new Error(`the local gateway did not serve the root block (${rootBlock.status})`);
+    log('Check CPU: the verifier over every segment, in this process…');
+    const folder = join(media.root, 'ipfs', media.cid);
+    const cpuByCid = new Map<string, CheckCpu>();
+    for (const cid of settings.v1 ? [media.cid, media.cidV1] : [media.cid]) cpuByCid.set(cid, await measureCheckCpu(stack.cdn.url, cid, folder));
     const playTimeoutMs = (60_000 / settings.rate) * 2 + 30_000;
     const phase = { viewers: settings.viewers, joinGapMs: settings.joinGapMs, pinHeight: settings.pinHeight, rate: settings.rate, playTimeoutMs, log, p2p: true };
     log('Warm-up: one unmeasured viewer…');
@@ -91,7 +97,7 @@ export async function runIntegrityBench(settings: IntegritySettings, command: st
     for (const [i, run] of runs.entries()) {
       log(`${run.name}: ${settings.viewers} viewers of ${run.cid}…`);
       const result = await runPhase(browser, stack, { ...phase, name: `run${i + 1}`, cid: run.cid, integrity: run.integrity });
-      summaries.push(summarizeRun({ ...result, name: run.name }, run.cid, run.integrity));
+      summaries.push(summarizeRun({ ...result, name: run.name }, run.cid, run.integrity, run.integrity === 'off' ? null : (cpuByCid.get(run.cid) ?? null)));
     }
     const unchecked = summaries.find((run) => run.integrity === 'off');
     if (!unchecked) throw new Error('no unchecked run to compare with');
