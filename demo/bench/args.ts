@@ -90,17 +90,50 @@ export function parseFlags<S extends object>(argv: readonly string[], defaults: 
   return settings;
 }
 
-export function parseArgs(argv: readonly string[]): BenchSettings {
-  return parseFlags(argv, DEFAULT_SETTINGS, {
+/** An audience of viewers on the shaped local CDN: what the swarm and integrity benchmarks share. */
+export type AudienceSettings = Pick<BenchSettings, 'viewers' | 'joinGapMs' | 'latencyMs' | 'bandwidthBytesPerSec' | 'pinHeight' | 'rate' | 'outDir'>;
+
+/** The flags of AudienceSettings, with the meaning `USAGE` gives them. */
+export function audienceFlags<S extends AudienceSettings>(): FlagHandlers<S> {
+  return {
     '--viewers': (s, v) => { s.viewers = Math.floor(v.number(1)); },
     '--join-gap': (s, v) => { s.joinGapMs = v.number(0); },
     '--latency': (s, v) => { s.latencyMs = v.number(0); },
     '--bandwidth': (s, v) => { s.bandwidthBytesPerSec = v.number(0); },
     '--pin': (s, v) => { s.pinHeight = v.number(0); },
     '--rate': (s, v) => { s.rate = v.number(0.25); },
+    '--out': (s, v) => { s.outDir = v.text(); },
+  };
+}
+
+/**
+ * Runs a benchmark when its file is the script node was started with: a bad command line exits
+ * 2 with the usage, a failed run 1.
+ */
+export function runFromCommandLine<S>(meta: ImportMeta, script: string, parse: (argv: readonly string[]) => S, run: (settings: S, command: string) => Promise<unknown>): void {
+  if (meta.url !== `file://${process.argv[1]}`) return;
+  let settings: S;
+  try {
+    settings = parse(process.argv.slice(2));
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+  const command = [`npm run ${script}`, ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
+  run(settings, command).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
+
+export function parseArgs(argv: readonly string[]): BenchSettings {
+  return parseFlags(argv, DEFAULT_SETTINGS, {
+    ...audienceFlags<BenchSettings>(),
     '--fallback-delay': (s, v) => { s.cdnFallbackDelay = v.number(0); },
     '--no-fallback': (s) => { s.fallback = false; },
-    '--out': (s, v) => { s.outDir = v.text(); },
     '--plugin-dist': (s, v) => { s.pluginDist = v.text(); },
     '--mix': (s, v) => {
       const value = v.text();

@@ -13,23 +13,16 @@ import { join, resolve } from 'node:path';
 import { launchChromium } from '../test-support/browser.js';
 import { cidOnlyMediaRoot } from '../media/cid-only.js';
 import type { IntegrityPolicy } from '../site/src/viewer-options.js';
-import { DEFAULT_SETTINGS as SWARM_DEFAULTS, parseFlags } from './args.js';
+import { audienceFlags, DEFAULT_SETTINGS as SWARM_DEFAULTS, parseFlags, runFromCommandLine, type AudienceSettings } from './args.js';
 import { missingBuildOutputs, startLocalStack } from './local-stack.js';
 import { runPhase, warmUp } from './run-swarm.js';
 import { measureCheckCpu, type CheckCpu } from './integrity-cpu.js';
 import { integrityMarkdown, integrityTargets, summarizeRun, type IntegritySummary } from './integrity-summary.js';
 
-interface IntegritySettings {
-  viewers: number;
-  joinGapMs: number;
-  latencyMs: number;
-  bandwidthBytesPerSec: number;
-  pinHeight: number;
-  rate: number;
+type IntegritySettings = AudienceSettings & {
   /** Skip the CIDv1 / raw-leaves run. */
   v1: boolean;
-  outDir: string;
-}
+};
 
 // The swarm benchmark's CDN shaping and rendition; fewer viewers at double speed keep three runs near 2.5 minutes.
 const DEFAULTS: Readonly<IntegritySettings> = {
@@ -55,14 +48,8 @@ const USAGE = `Usage: npm run bench:integrity -- [options]
 
 function parseIntegrityArgs(argv: readonly string[]): IntegritySettings {
   return parseFlags(argv, DEFAULTS, {
-    '--viewers': (s, v) => { s.viewers = Math.floor(v.number(1)); },
-    '--join-gap': (s, v) => { s.joinGapMs = v.number(0); },
-    '--latency': (s, v) => { s.latencyMs = v.number(0); },
-    '--bandwidth': (s, v) => { s.bandwidthBytesPerSec = v.number(0); },
-    '--pin': (s, v) => { s.pinHeight = v.number(0); },
-    '--rate': (s, v) => { s.rate = v.number(0.25); },
+    ...audienceFlags<IntegritySettings>(),
     '--no-v1': (s) => { s.v1 = false; },
-    '--out': (s, v) => { s.outDir = v.text(); },
   }, USAGE);
 }
 
@@ -124,20 +111,4 @@ export async function runIntegrityBench(settings: IntegritySettings, command: st
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  let settings: IntegritySettings;
-  try {
-    settings = parseIntegrityArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(2);
-  }
-  const command = ['npm run bench:integrity', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
-  runIntegrityBench(settings, command).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runFromCommandLine(import.meta, 'bench:integrity', parseIntegrityArgs, runIntegrityBench);

@@ -11,7 +11,7 @@ import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page, Request } from 'playwright-core';
 import { launchChromium } from '../test-support/browser.js';
-import { parseFlags } from './args.js';
+import { parseFlags, runFromCommandLine } from './args.js';
 import { missingBuildOutputs, REPO_ROOT, SITE_DIR, startLocalStack, type LocalStack } from './local-stack.js';
 import { delay, waitUntil } from './poll.js';
 import { STARTUP_PROBE_SCRIPT } from './startup-probe.js';
@@ -312,16 +312,4 @@ export async function runStartupBench(settings: StartupSettings, log: (line: str
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  let settings: StartupSettings;
-  try {
-    settings = parseStartupArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(2);
-  }
-  runStartupBench(settings).catch((error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  });
-}
+runFromCommandLine(import.meta, 'bench:startup', parseStartupArgs, (settings) => runStartupBench(settings));

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { loadavg } from 'node:os';
 import { launchChromium } from '../test-support/browser.js';
-import { parseArgs, type BenchSettings } from './args.js';
+import { parseArgs, runFromCommandLine, type BenchSettings } from './args.js';
 import { measureFallback, type FallbackResult } from './fallback.js';
 import { missingBuildOutputs, startLocalStack } from './local-stack.js';
 import { renderChart, writeOutputs, markdownReport } from './report.js';
@@ -85,20 +85,4 @@ export async function runSwarmBench(settings: BenchSettings, command: string, lo
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  let settings: BenchSettings;
-  try {
-    settings = parseArgs(process.argv.slice(2));
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(2);
-  }
-  const command = ['npm run bench:swarm', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');
-  runSwarmBench(settings, command).then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+runFromCommandLine(import.meta, 'bench:swarm', parseArgs, runSwarmBench);
