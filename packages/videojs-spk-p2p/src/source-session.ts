@@ -49,8 +49,12 @@ interface UncheckedFetch {
   data: ArrayBuffer;
 }
 
-/** Normally one (the first segment); the bound keeps memory small if the verifier never loads. */
-const MAX_UNCHECKED_FETCHES = 4;
+/**
+ * Normally one (the first segment), but until the engine is up VHS fetches everything itself, up
+ * to its 30 s buffer goal on a slow machine; the bound keeps memory small if the engine never
+ * loads. A segment over it is played but neither checked nor kept in the persistent cache.
+ */
+const MAX_UNCHECKED_FETCHES = 16;
 
 /** Why P2P is off for a source (`modechange` data `reason`). */
 export type CdnOnlyReason = 'no-video-cid' | 'engine-error' | 'bad-source-url';
