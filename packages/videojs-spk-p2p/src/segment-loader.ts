@@ -36,6 +36,15 @@ export interface SegmentLoaderOptions {
   onFallback?: (segment: Segment, reason: CdnFallbackReason) => void;
   /** How the fallback fetches a segment; by default straight from its URL, unchecked. */
   fetchFallback?: (segment: Segment, signal: AbortSignal) => Promise<ArrayBuffer>;
+  /**
+   * Gateway hedging: ms an engine HTTP download of a segment the player waits on may run before
+   * the same request also goes to another gateway; undefined means never (one gateway, not IPFS).
+   */
+  hedgeAfterMs?: (segment: Segment) => number | undefined;
+  /** Fetches the hedge from the next-ranked gateway, checked; the first good answer wins. */
+  fetchHedge?: (segment: Segment, signal: AbortSignal) => Promise<ArrayBuffer>;
+  /** The hedge answered first: the engine's download is aborted. */
+  onHedgeWon?: (segment: Segment) => void;
 }
 
 interface DownloadRecord {
@@ -107,9 +116,11 @@ export class SegmentLoader {
     return new Promise<LoadedSegment>((resolve, reject) => {
       let phase: 'core' | 'cdn' | 'done' = 'core';
       let timer: ReturnType<typeof setInterval> | undefined;
+      let hedge: AbortController | undefined;
 
       const stop = () => {
         phase = 'done';
+        hedge?.abort();
         this.forget(id, fallBack);
         if (timer !== undefined) clearInterval(timer);
         signal.removeEventListener('abort', onAbort);
@@ -122,6 +133,7 @@ export class SegmentLoader {
       const fallBack = (reason: CdnFallbackReason) => {
         if (phase !== 'core') return;
         phase = 'cdn';
+        hedge?.abort();
         this.forget(id, fallBack);
         if (timer !== undefined) clearInterval(timer);
         this.core.abortSegmentLoading(id);
@@ -161,10 +173,41 @@ export class SegmentLoader {
         return;
       }
 
+      /** The engine's HTTP download runs late: the same request races it on another gateway. */
+      const startHedge = () => {
+        const controller = new AbortController();
+        hedge = controller;
+        const startedAt = performance.now();
+        this.options.fetchHedge?.(segment, controller.signal).then(
+          (data) => {
+            if (phase !== 'core') return;
+            const durationMs = performance.now() - startedAt;
+            stop();
+            this.core.abortSegmentLoading(id);
+            this.options.onHedgeWon?.(segment);
+            resolve({
+              data,
+              bandwidth: (data.byteLength * 8 * 1000) / Math.max(1, durationMs),
+              source: 'cdn',
+              peerId: undefined,
+              durationMs,
+              waitMs: performance.now() - requestedAt,
+              fallback: false,
+            });
+          },
+          // The engine's own download goes on (and its own timeout retries it).
+          () => undefined,
+        );
+      };
+
       timer = setInterval(() => {
         if (phase !== 'core') return;
         const waited = performance.now() - requestedAt;
         const start = this.starts.get(id);
+        if (hedge === undefined && start?.source === 'cdn' && this.options.fetchHedge) {
+          const after = this.options.hedgeAfterMs?.(segment);
+          if (after !== undefined && performance.now() - start.at >= after) startHedge();
+        }
         const lowBuffer = this.options.bufferAheadSeconds() < LOW_BUFFER_SECONDS;
         const p2pDragging = start?.source === 'p2p' && performance.now() - start.at > this.options.segmentTimeout;
         if (p2pDragging) fallBack('peer-too-slow');
