@@ -503,9 +503,11 @@ export class SourceSession {
     byteRange: { start: number; end: number } | undefined,
     data: ArrayBuffer,
   ): Promise<boolean> => {
-    const good = await this.checkHttpBytes(url, byteRange, data);
     const target = this.engineTargets.get(url);
-    if (target) recordGateway(target.gateway, good ? performance.now() - target.at : false);
+    // Timed before the check: the verifier may still be fetching its blocks.
+    const tookMs = target ? performance.now() - target.at : 0;
+    const good = await this.checkHttpBytes(url, byteRange, data);
+    if (target) recordGateway(target.gateway, good ? tookMs : false);
     if (!good) this.alternates.failed(url, target?.gateway ?? url);
     return good;
   };
