@@ -40,9 +40,8 @@ export class HttpAlternates {
     return [...new Set(own === undefined ? this.gateways : [own, ...this.gateways])];
   }
 
-  /** Bytes of `url` fetched from `from` failed the check: the next request goes elsewhere. */
-  failed(url: string, from: string): void {
-    const gateway = gatewayOfUrl(from);
+  /** Bytes of `url` fetched from `gateway` failed the check: the next request goes elsewhere. */
+  failed(url: string, gateway: string | undefined): void {
     if (gateway === undefined) return;
     let set = this.failures.get(url);
     if (!set) {
@@ -87,7 +86,7 @@ export async function fetchChecked(
       recordGateway(gateway, good ? tookMs : false);
       if (good) return data;
       lastError = new SegmentLoadError(`bytes from ${url} failed the integrity check`);
-      alternates.failed(segment.url, url);
+      alternates.failed(segment.url, gateway);
     } catch (error) {
       if (signal.aborted) throw error;
       recordGateway(gateway, false);

@@ -76,7 +76,8 @@ export class SegmentLoadError extends Error {
  * Serves one VHS segment request through the core and keeps the no-stall promise: the core
  * schedules HTTP and P2P itself, and this loader watches it; when the segment runs late while
  * the buffer is low, or a peer download drags past `segmentTimeout`, it takes the segment
- * straight from the CDN.
+ * straight from the CDN. An HTTP download from a gateway that runs late is hedged: the same
+ * request races it on another gateway, and the first good answer wins.
  */
 export class SegmentLoader {
   private readonly starts = new Map<string, StartRecord>();
@@ -118,6 +119,12 @@ export class SegmentLoader {
       let timer: ReturnType<typeof setInterval> | undefined;
       let hedge: AbortController | undefined;
 
+      /** A segment the loader fetched from the CDN itself (the fallback or a hedge), as VHS gets it. */
+      const fetchedHere = (data: ArrayBuffer, startedAt: number, fallback: boolean): LoadedSegment => {
+        const durationMs = performance.now() - startedAt;
+        const bandwidth = (data.byteLength * 8 * 1000) / Math.max(1, durationMs);
+        return { data, bandwidth, source: 'cdn', peerId: undefined, durationMs, waitMs: performance.now() - requestedAt, fallback };
+      };
       const stop = () => {
         phase = 'done';
         hedge?.abort();
@@ -142,17 +149,8 @@ export class SegmentLoader {
         (this.options.fetchFallback ?? fetchFromCdn)(segment, signal).then(
           (data) => {
             if (phase !== 'cdn') return;
-            const durationMs = performance.now() - startedAt;
             stop();
-            resolve({
-              data,
-              bandwidth: (data.byteLength * 8 * 1000) / Math.max(1, durationMs),
-              source: 'cdn',
-              peerId: undefined,
-              durationMs,
-              waitMs: performance.now() - requestedAt,
-              fallback: true,
-            });
+            resolve(fetchedHere(data, startedAt, true));
           },
           (error: unknown) => {
             if (phase !== 'cdn') return;
@@ -181,19 +179,10 @@ export class SegmentLoader {
         this.options.fetchHedge?.(segment, controller.signal).then(
           (data) => {
             if (phase !== 'core') return;
-            const durationMs = performance.now() - startedAt;
             stop();
             this.core.abortSegmentLoading(id);
             this.options.onHedgeWon?.(segment);
-            resolve({
-              data,
-              bandwidth: (data.byteLength * 8 * 1000) / Math.max(1, durationMs),
-              source: 'cdn',
-              peerId: undefined,
-              durationMs,
-              waitMs: performance.now() - requestedAt,
-              fallback: false,
-            });
+            resolve(fetchedHere(data, startedAt, false));
           },
           // The engine's own download goes on (and its own timeout retries it).
           () => undefined,

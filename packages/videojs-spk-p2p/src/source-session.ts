@@ -508,7 +508,7 @@ export class SourceSession {
     const tookMs = target ? performance.now() - target.at : 0;
     const good = await this.checkHttpBytes(url, byteRange, data);
     if (target) recordGateway(target.gateway, good ? tookMs : false);
-    if (!good) this.alternates.failed(url, target?.gateway ?? url);
+    if (!good) this.alternates.failed(url, target?.gateway ?? gatewayOfUrl(url));
     return good;
   };
 
