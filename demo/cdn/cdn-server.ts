@@ -57,6 +57,8 @@ export interface CdnServer {
   /** Latency for every media response, or only for one client's (`clientUrl`) when `clientId` is given. */
   setLatency(ms: number, clientId?: string): void;
   setBandwidth(bytesPerSec: number): void;
+  /** From now on one client's media requests get no answer at all (a gateway that hangs), until `close()`. */
+  stallClient(clientId: string): void;
   /** Makes every block answer broken in one way, to play a lying or misconfigured gateway. */
   setBlockFault(fault: BlockFault): void;
   close(): Promise<void>;
@@ -182,6 +184,7 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
   const mediaCacheControl = options.mediaCacheControl ?? 'no-store';
   let latencyMs = options.latencyMs ?? 0;
   const latencyByClient = new Map<string, number>();
+  const stalledClients = new Set<string>();
   let bandwidth = options.bandwidthBytesPerSec ?? 0;
   const emptyCounters = (): BytesServed => ({ total: 0, requests: 0, byClient: {}, blockRequests: 0, blockBytes: 0 });
   let counters = emptyCounters();
@@ -237,6 +240,8 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
     }
     headers['Content-Length'] = info.size === 0 ? 0 : range.end - range.start + 1;
 
+    // No timer: the request just stays open until the client gives up or the server closes.
+    if (media && stalledClients.has(media.clientId)) return;
     if (media) {
       counters.requests += 1;
       const delayMs = latencyByClient.get(media.clientId) ?? latencyMs;
@@ -402,6 +407,9 @@ export async function startCdn(options: CdnOptions = {}): Promise<CdnServer> {
     setLatency: (ms, clientId) => {
       if (clientId === undefined) latencyMs = Math.max(0, ms);
       else latencyByClient.set(clientId, Math.max(0, ms));
+    },
+    stallClient: (clientId) => {
+      stalledClients.add(clientId);
     },
     setBandwidth: (bytesPerSec) => {
       bandwidth = Math.max(0, bytesPerSec);

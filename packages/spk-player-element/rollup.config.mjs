@@ -9,6 +9,8 @@ import sizeReport, { fileSizeReport } from './build/size-report.mjs';
 
 const pkg = 'packages/spk-player-element';
 const pluginLib = new URL('../videojs-spk-p2p/lib/index.js', import.meta.url).pathname;
+// The gateway-health record, imported by the entry: the same module file as the plugin's own, so one copy.
+const gatewayHealthLib = new URL('../videojs-spk-p2p/lib/gateway-health.js', import.meta.url).pathname;
 
 /** p2p-media-loader-core ships a prebuilt, polyfilled ES bundle behind this export condition. */
 export const resolveForBrowser = () =>
@@ -18,6 +20,7 @@ export const resolveForBrowser = () =>
 const pluginFromSource = () => ({
   name: 'spk-plugin-from-source',
   resolveId(source) {
+    if (source === 'videojs-spk-p2p/gateway-health') return gatewayHealthLib;
     return source === 'videojs-spk-p2p' ? pluginLib : null;
   },
 });
@@ -61,6 +64,9 @@ export default [
   // element; Video.js, the plugin and the P2P core are chunks loaded relative to it on demand.
   {
     input: { 'spk-player': `${pkg}/lib/index.js`, embed: `${pkg}/lib/embed-page.js` },
+    // The plugin chunk imports gateway health from the entry: let the entry export it instead of
+    // splitting the entry into a facade plus a shared chunk (a second request before anything shows).
+    preserveEntrySignatures: 'allow-extension',
     plugins: [
       dropStaleChunks(),
       ...plugins(),
@@ -70,7 +76,9 @@ export default [
         firstFrameModules: [/player-runtime\.js$/, /p2p-runtime\.js$/],
         // The total grew past 290 KiB with the IndexedDB cache, the gateway refetch and the hls.js stream-id
         // rules (wave 2); all of it loads after the first frame, whose own budget is unchanged.
-        budgets: { entry: 16 * KIB, firstFrame: 240 * KIB, total: 300 * KIB },
+        // The entry grew past 16 KiB with gateway health (wave 3): the gateway is chosen before the
+        // early manifest fetch, so its record must be in the entry.
+        budgets: { entry: 16.5 * KIB, firstFrame: 240 * KIB, total: 300 * KIB },
       }),
     ],
     output: {

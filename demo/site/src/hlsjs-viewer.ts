@@ -123,6 +123,9 @@ function start(video: HTMLVideoElement): () => ViewerReport {
       uploadBlocks: 0,
       cdnFallbacks: 0,
       cacheBytes: 0,
+      // hls.js's own loader picks no gateway: there is no ranking to show.
+      gateways: [],
+      gatewayHedges: 0,
       // This stock hls.js page checks nothing itself (p2p-media-loader has no verifier of its own).
       verification: { source: 'off' as const, peerChecked: 0, peerVerified: 0, peerRejected: 0, httpChecked: 0, httpRejected: 0, blockBytes: 0, checkMs: { p50: null, p95: null } },
     };

@@ -6,6 +6,7 @@ import { parseHttpUrl } from './attributes.js';
 import { SpkPlayerError } from './errors.js';
 import { fetchPostVideo, parsePostRef, DEFAULT_HIVE_API_NODES, type VideoLocation } from './hive.js';
 import { cidFromUrl, gatewayUrl, isCid, parseGatewayList, MANIFEST_PATH } from './ipfs.js';
+import { rankGateways } from 'videojs-spk-p2p/gateway-health';
 
 export interface SourceAttributes {
   src?: string | null | undefined;
@@ -18,8 +19,10 @@ export interface SourceAttributes {
 }
 
 export interface ResolvedSource {
-  /** Manifest URLs in fallback order (one per gateway for IPFS videos). */
+  /** Manifest URLs in fallback order (one per gateway for IPFS videos, best-ranked first). */
   candidates: string[];
+  /** The IPFS gateways of the candidates, in the same order; none for a plain URL. */
+  gateways: string[];
   /** Poster URL per candidate (same index), when a thumbnail is known. */
   posters: (string | undefined)[];
   /** The swarm id for P2P: the video's root CID when known. */
@@ -83,6 +86,7 @@ export async function resolveSource(attributes: SourceAttributes, signal?: Abort
     const url = parseHttpUrl('src', attributes.src, attributes.baseUrl);
     return {
       candidates: [url],
+      gateways: [],
       posters: [undefined],
       // The swarm is keyed by the root CID: an IPFS gateway URL names it, a CDN URL does not.
       videoCid: cidFromUrl(url),
@@ -90,11 +94,13 @@ export async function resolveSource(attributes: SourceAttributes, signal?: Abort
       durationSeconds: undefined,
     };
   }
-  const gateways = gatewaysOf(attributes);
+  // The order gateway health ranks them in (shared with the P2P plugin): the configured order until something is known.
+  const gateways = rankGateways(gatewaysOf(attributes));
   if (present(attributes.cid)) {
     const cid = attributes.cid.trim();
     return {
       candidates: gateways.map((gateway) => gatewayUrl(gateway, { cid, path: MANIFEST_PATH })),
+      gateways,
       posters: gateways.map(() => undefined),
       videoCid: cid,
       title: undefined,
@@ -109,6 +115,7 @@ export async function resolveSource(attributes: SourceAttributes, signal?: Abort
   const unique = video.location.kind === 'url' ? 1 : candidates.length;
   return {
     candidates: candidates.slice(0, unique),
+    gateways: video.location.kind === 'ipfs' ? gateways : [],
     posters: thumbnails.slice(0, unique),
     videoCid: video.location.kind === 'ipfs' ? video.location.ipfs.cid : undefined,
     title: video.title,

@@ -17,6 +17,7 @@ import { loadP2pPlugin, loadRuntime, videoJsSheet, type Runtime } from './runtim
 import type { VhsStartHandle } from './early-start.js';
 import { startEarlyFetch, type EarlyFetch } from './early-fetch.js';
 import { playerStyles } from './styles.js';
+import { gatewayOfUrl, recordGateway } from 'videojs-spk-p2p/gateway-health';
 import type { SpkP2pInstance, SpkP2pStats, VhsResponseHook, VjsPlayer } from './videojs-types.js';
 
 export type SpkPlayerState = 'idle' | 'loading' | 'ready' | 'error';
@@ -512,7 +513,9 @@ export class SpkPlayer extends LitElement {
     }
     const signal = this.signal !== null && this.signal.trim() !== '' ? parseSignalUrl(this.signal) : DEFAULT_SIGNAL_URL;
     try {
-      this.plugin = player.spkP2p({ enabled: true, trackerUrls: [signal], videoCid, ...options });
+      // The plugin ranks and hedges segment requests over the same gateways the element fails over between.
+      const gateways = source.gateways.length > 1 ? { ipfsGateways: source.gateways } : {};
+      this.plugin = player.spkP2p({ enabled: true, trackerUrls: [signal], videoCid, ...gateways, ...options });
     } catch (error) {
       this.p2pUnavailableBecause('plugin-error', describeError(error));
       return;
@@ -612,7 +615,12 @@ export class SpkPlayer extends LitElement {
   private readonly onVhsResponse: VhsResponseHook = (request, error, response) => {
     if (request.aborted) return;
     const status = response?.statusCode ?? 0;
-    if (!error && status >= 200 && status < 400) {
+    const ok = !error && status >= 200 && status < 400;
+    // Playlists only: the P2P plugin records segments itself, and the record is one for both.
+    if (request.requestType !== 'segment') {
+      recordGateway(gatewayOfUrl(request.uri ?? ''), ok ? Date.now() - (request.requestTime ?? Date.now()) : false);
+    }
+    if (ok) {
       this.failuresInARow = 0;
       return;
     }
@@ -630,6 +638,8 @@ export class SpkPlayer extends LitElement {
     const position = player.currentTime();
     const wasPlaying = this.hadPlayback && !player.paused();
     this.failuresInARow = 0;
+    // Leaving a gateway counts against it, so the next video (and the plugin) rank it lower.
+    recordGateway(gatewayOfUrl(this.source?.candidates[this.gatewayIndex] ?? ''), false);
     player.error(null);
     if (position > 0) this.pendingTime = position;
     this.startApplied = false;

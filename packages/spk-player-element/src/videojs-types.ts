@@ -30,7 +30,11 @@ export type { SpkP2pStats } from 'videojs-spk-p2p';
 
 /** What VHS hands its response hooks (see the VHS notes: `vhs.xhr.onResponse`). */
 export interface VhsResponseHook {
-  (request: { aborted?: boolean; uri?: string }, error: unknown, response: { statusCode?: number } | undefined): void;
+  (
+    request: { aborted?: boolean; uri?: string; requestType?: string; requestTime?: number },
+    error: unknown,
+    response: { statusCode?: number } | undefined,
+  ): void;
 }
 
 export interface VjsTech {

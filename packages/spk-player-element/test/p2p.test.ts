@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { SAMPLE_CID } from '../../../demo/media/sample.js';
 import { createSignalServer, type SignalServer } from '../../signal-server/src/index.js';
-import { addPlayer, openPage, startFixture, waitForState, waitForTime, type Fixture } from './support.js';
+import { addPlayer, events, freePort, openPage, startFixture, waitForState, waitForTime, type Fixture } from './support.js';
 
 let fixture: Fixture;
 let signal: SignalServer;
@@ -70,5 +70,35 @@ test('two viewers of one cid on different gateways share segments over WebRTC', 
   } finally {
     await second.close();
     await first.close();
+  }
+});
+
+test('a cid whose first gateway is down: the element fails over, and the plugin\'s gateway ranking (one record for both) has that gateway last', async () => {
+  const page = await openPage(fixture);
+  try {
+    const down = `http://127.0.0.1:${await freePort()}`;
+    const alive = fixture.cdn.clientUrl('health-alive');
+    const p2pOptions = { stunServers: [], statsInterval: 300 };
+    const a = await addPlayer(page, { cid: SAMPLE_CID, gateway: `${down} ${alive}`, signal: signalUrl, muted: '' }, { id: 'first', p2pOptions });
+    await waitForState(page, a, 'ready');
+    await page.$eval(a, (el) => (el as unknown as { play(): Promise<void> }).play());
+    await waitForTime(page, a, 1, 30_000);
+    const sources = (await events(page, 'first')).filter((event) => event.type === 'spk-source').map((event) => event.detail as { url: string });
+    assert.deepEqual(sources.map((source) => source.url.split('/ipfs/')[0]), [down, alive], 'the element failed over to the live gateway');
+
+    interface Ranked { gateways: { gateway: string; errors: number; latencyMs: number | null }[] }
+    const ranking = (await page.$eval(a, (el) => (el as unknown as { stats(): Ranked }).stats())).gateways;
+    assert.deepEqual(ranking.map((entry) => entry.gateway), [alive, down], 'the plugin ranks the dead gateway last');
+    assert.ok((ranking[1]?.errors ?? 0) >= 1, 'what the element saw is in the plugin\'s record');
+    assert.ok(ranking[0]?.latencyMs !== null);
+
+    // The next element on the page decides from the same record: it starts on the live gateway.
+    const b = await addPlayer(page, { cid: SAMPLE_CID, gateway: `${down} ${alive}`, signal: signalUrl, muted: '', preload: 'none', loading: 'eager' }, { id: 'second', p2pOptions });
+    await waitForState(page, b, 'ready');
+    const next = (await events(page, 'second')).find((event) => event.type === 'spk-source')?.detail as { url: string; candidates: string[] } | undefined;
+    assert.equal(next?.url.split('/ipfs/')[0], alive, 'the second player starts on the gateway that works');
+    assert.equal(next?.candidates.at(-1)?.split('/ipfs/')[0], down);
+  } finally {
+    await page.close();
   }
 });

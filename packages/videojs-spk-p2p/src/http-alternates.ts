@@ -1,50 +1,69 @@
 import type { Segment } from 'p2p-media-loader-core';
+import { gatewayOfUrl, rankGateways, recordGateway } from './gateway-health.js';
 import { SegmentLoadError } from './segment-loader.js';
 
+/** `url` (an `/ipfs/` URL) on another gateway: the same `/ipfs/<cid>/path` below `gateway`. */
+export function onGateway(url: string, gateway: string): string {
+  const parsed = new URL(url, location.href);
+  const at = parsed.pathname.indexOf('/ipfs/');
+  return `${gateway}${parsed.pathname.slice(at)}${parsed.search}`;
+}
+
 /**
- * Where else a segment can be fetched over HTTP once its bytes failed the integrity check: the
- * same `/ipfs/<cid>/<path>` on each configured IPFS gateway. A gateway whose bytes failed is not
- * asked again for that segment, so one lying gateway or CDN edge costs a retry, not the segment.
- * Kept free of the IPFS format libraries: it sits on the first-frame path.
+ * Where a segment can be fetched over HTTP: the same `/ipfs/<cid>/<path>` on the URL's own
+ * gateway and on each configured one, in the order gateway health ranks them (see
+ * gateway-health.ts). A gateway whose bytes failed the integrity check for a segment goes last
+ * for that segment, so one lying gateway or CDN edge costs a retry, not the segment. Kept free
+ * of the IPFS format libraries: it sits on the first-frame path.
  */
 export class HttpAlternates {
-  /** Segment URL → index of the next candidate to use, once its bytes have failed. */
-  private readonly failures = new Map<string, number>();
+  /** Segment URL → gateways whose bytes for it failed the check. */
+  private readonly failures = new Map<string, Set<string>>();
+  private readonly gateways: readonly string[];
 
-  constructor(private readonly gateways: readonly string[]) {}
+  constructor(gateways: readonly string[]) {
+    this.gateways = gateways.map((gateway) => gateway.replace(/\/+$/, ''));
+  }
 
-  /** The segment URL first, then the same content path on every other gateway. */
-  candidates(url: string): string[] {
-    const parsed = new URL(url, location.href);
-    const at = parsed.pathname.indexOf('/ipfs/');
-    const list = [parsed.toString()];
-    if (at < 0) return list;
-    const contentPath = parsed.pathname.slice(at);
-    for (const gateway of this.gateways) {
-      const candidate = `${gateway.replace(/\/+$/, '')}${contentPath}`;
-      if (!list.includes(candidate)) list.push(candidate);
+  /** The gateways `url` can come from, best first; none when it is not an `/ipfs/` URL. */
+  ranked(url: string): string[] {
+    const own = gatewayOfUrl(url);
+    if (own === undefined) return [];
+    const ranked = rankGateways([own, ...this.gateways]);
+    const failed = this.failures.get(url);
+    return failed ? [...ranked.filter((g) => !failed.has(g)), ...ranked.filter((g) => failed.has(g))] : ranked;
+  }
+
+  /** Every gateway of this source: the master playlist's own, then the configured ones. */
+  known(masterUrl: string): string[] {
+    const own = gatewayOfUrl(masterUrl);
+    return [...new Set(own === undefined ? this.gateways : [own, ...this.gateways])];
+  }
+
+  /** Bytes of `url` fetched from `gateway` failed the check: the next request goes elsewhere. */
+  failed(url: string, gateway: string | undefined): void {
+    if (gateway === undefined) return;
+    let set = this.failures.get(url);
+    if (!set) {
+      set = new Set();
+      this.failures.set(url, set);
+      if (this.failures.size > 1000) this.failures.delete(this.failures.keys().next().value as string);
     }
-    return list;
+    set.add(gateway);
   }
 
-  /** Bytes from the URL currently used for `url` failed the check: the next request goes elsewhere. */
-  failed(url: string): void {
-    this.failures.set(url, (this.failures.get(url) ?? 0) + 1);
-    if (this.failures.size > 1000) this.failures.delete(this.failures.keys().next().value as string);
-  }
-
-  /** The URL to fetch `url` from now: itself until its bytes have failed, then the next candidate. */
+  /** The URL to fetch `url` from now: on the best-ranked gateway that has not failed it. */
   current(url: string): string {
-    const failures = this.failures.get(url) ?? 0;
-    if (failures === 0) return url;
-    const list = this.candidates(url);
-    return list[failures % list.length] as string;
+    const best = this.ranked(url)[0];
+    return best === undefined ? url : onGateway(url, best);
   }
 }
 
 /**
- * Fetches a segment from the first candidate whose bytes pass `check`: the plugin's own CDN
- * fallback, which does not go through the engine's validated HTTP path.
+ * Fetches a segment from the first candidate whose bytes pass `check`, recording each
+ * gateway's outcome: the plugin's own CDN fetch (the fallback and the hedge), which does not
+ * go through the engine's validated HTTP path. `exclude` is a gateway not to ask (the one a
+ * hedged request is already waiting on).
  */
 export async function fetchChecked(
   alternates: HttpAlternates,
@@ -52,22 +71,27 @@ export async function fetchChecked(
   signal: AbortSignal,
   fetchFrom: (segment: Segment, signal: AbortSignal) => Promise<ArrayBuffer>,
   check: (url: string, data: ArrayBuffer) => Promise<boolean>,
+  exclude?: string,
 ): Promise<ArrayBuffer> {
-  const tried = new Set<string>();
+  const ranked = alternates.ranked(segment.url).filter((gateway) => gateway !== exclude);
+  const urls = ranked.length > 0 ? ranked.map((gateway) => onGateway(segment.url, gateway)) : [segment.url];
   let lastError: unknown;
-  for (;;) {
-    const url = alternates.current(segment.url);
-    if (tried.has(url)) break;
-    tried.add(url);
+  for (const url of urls) {
+    const gateway = gatewayOfUrl(url);
+    const startedAt = performance.now();
     try {
       const data = await fetchFrom({ ...segment, url }, signal);
-      if (await check(segment.url, data)) return data;
+      const tookMs = performance.now() - startedAt;
+      const good = await check(segment.url, data);
+      recordGateway(gateway, good ? tookMs : false);
+      if (good) return data;
       lastError = new SegmentLoadError(`bytes from ${url} failed the integrity check`);
+      alternates.failed(segment.url, gateway);
     } catch (error) {
       if (signal.aborted) throw error;
+      recordGateway(gateway, false);
       lastError = error;
     }
-    alternates.failed(segment.url);
   }
   throw lastError instanceof Error ? lastError : new SegmentLoadError(`no source gave good bytes for ${segment.url}`);
 }

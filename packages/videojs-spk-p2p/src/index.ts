@@ -8,6 +8,7 @@ export type { CdnFallbackReason } from './segment-loader.js';
 export type { SpkP2pOptions, SpkP2pTuning, TurnServer } from './options.js';
 export { DEFAULTS, SpkP2pOptionsError } from './options.js';
 export type { SpkP2pStats, SpkP2pMode, SegmentSource, LatencySummary } from './stats.js';
+export type { GatewayStats } from './stats.js';
 export { IntegrityMap } from './integrity/sha256-map.js';
 
 /** Registers `spkP2p` on the video.js module's default export, once, whatever imports us first. */

@@ -47,8 +47,18 @@ export interface SpkP2pOptions {
    * the IPFS CID, else the sha256 map, else no P2P download), `cid`, `sha256`, or `off` (trust peers).
    */
   integrity?: IntegrityPolicy;
-  /** Trustless IPFS gateways for the CID check's blocks; empty means the master playlist's gateway. */
+  /**
+   * IPFS gateways (base URLs below which `/ipfs/<cid>` resolves): where segments of an IPFS
+   * video may also be fetched, ranked by measured health, and where the CID check's blocks come
+   * from. Empty means only the master playlist's own gateway. See README "Gateway health".
+   */
   ipfsGateways?: string[];
+  /**
+   * Milliseconds an HTTP segment download the player waits on may run before the same request
+   * also goes to the next-ranked gateway (at least 3× that gateway's usual time); 0 turns
+   * hedging off. Default 1500.
+   */
+  gatewayHedgeDelay?: number;
   /** Show the small stats overlay. */
   overlay?: boolean;
   /** Let VHS use ManagedMediaSource (iOS 17.1+). Must be set before the source is loaded. */
@@ -107,6 +117,7 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
   integrityUrl: undefined,
   integrity: 'auto',
   ipfsGateways: [],
+  gatewayHedgeDelay: 1500,
   overlay: false,
   useManagedMediaSource: false,
   statsInterval: 1000,
@@ -159,7 +170,7 @@ export function validateOptions(merged: Record<string, unknown>): ResolvedOption
     const urls = (server as TurnServer | null)?.urls;
     if (typeof urls !== 'string' && !isStringArray(urls)) fail('every `turnServers` entry needs `urls`');
   }
-  for (const key of ['maxPeers', 'segmentTimeout', 'cdnFallbackDelay', 'uploadLimit', 'statsInterval', 'storageLimitMiB']) {
+  for (const key of ['maxPeers', 'segmentTimeout', 'cdnFallbackDelay', 'uploadLimit', 'statsInterval', 'storageLimitMiB', 'gatewayHedgeDelay']) {
     if (!isNonNegativeNumber(merged[key])) fail(`\`${key}\` must be a non-negative number`);
   }
   if ((merged.maxPeers as number) < 1) fail('`maxPeers` must be at least 1');

@@ -36,6 +36,15 @@ export interface SegmentLoaderOptions {
   onFallback?: (segment: Segment, reason: CdnFallbackReason) => void;
   /** How the fallback fetches a segment; by default straight from its URL, unchecked. */
   fetchFallback?: (segment: Segment, signal: AbortSignal) => Promise<ArrayBuffer>;
+  /**
+   * Gateway hedging: ms an engine HTTP download of a segment the player waits on may run before
+   * the same request also goes to another gateway; undefined means never (one gateway, not IPFS).
+   */
+  hedgeAfterMs?: (segment: Segment) => number | undefined;
+  /** Fetches the hedge from the next-ranked gateway, checked; the first good answer wins. */
+  fetchHedge?: (segment: Segment, signal: AbortSignal) => Promise<ArrayBuffer>;
+  /** The hedge answered first: the engine's download is aborted. */
+  onHedgeWon?: (segment: Segment) => void;
 }
 
 interface DownloadRecord {
@@ -67,7 +76,8 @@ export class SegmentLoadError extends Error {
  * Serves one VHS segment request through the core and keeps the no-stall promise: the core
  * schedules HTTP and P2P itself, and this loader watches it; when the segment runs late while
  * the buffer is low, or a peer download drags past `segmentTimeout`, it takes the segment
- * straight from the CDN.
+ * straight from the CDN. An HTTP download from a gateway that runs late is hedged: the same
+ * request races it on another gateway, and the first good answer wins.
  */
 export class SegmentLoader {
   private readonly starts = new Map<string, StartRecord>();
@@ -107,9 +117,17 @@ export class SegmentLoader {
     return new Promise<LoadedSegment>((resolve, reject) => {
       let phase: 'core' | 'cdn' | 'done' = 'core';
       let timer: ReturnType<typeof setInterval> | undefined;
+      let hedge: AbortController | undefined;
 
+      /** A segment the loader fetched from the CDN itself (the fallback or a hedge), as VHS gets it. */
+      const fetchedHere = (data: ArrayBuffer, startedAt: number, fallback: boolean): LoadedSegment => {
+        const durationMs = performance.now() - startedAt;
+        const bandwidth = (data.byteLength * 8 * 1000) / Math.max(1, durationMs);
+        return { data, bandwidth, source: 'cdn', peerId: undefined, durationMs, waitMs: performance.now() - requestedAt, fallback };
+      };
       const stop = () => {
         phase = 'done';
+        hedge?.abort();
         this.forget(id, fallBack);
         if (timer !== undefined) clearInterval(timer);
         signal.removeEventListener('abort', onAbort);
@@ -122,6 +140,7 @@ export class SegmentLoader {
       const fallBack = (reason: CdnFallbackReason) => {
         if (phase !== 'core') return;
         phase = 'cdn';
+        hedge?.abort();
         this.forget(id, fallBack);
         if (timer !== undefined) clearInterval(timer);
         this.core.abortSegmentLoading(id);
@@ -130,17 +149,8 @@ export class SegmentLoader {
         (this.options.fetchFallback ?? fetchFromCdn)(segment, signal).then(
           (data) => {
             if (phase !== 'cdn') return;
-            const durationMs = performance.now() - startedAt;
             stop();
-            resolve({
-              data,
-              bandwidth: (data.byteLength * 8 * 1000) / Math.max(1, durationMs),
-              source: 'cdn',
-              peerId: undefined,
-              durationMs,
-              waitMs: performance.now() - requestedAt,
-              fallback: true,
-            });
+            resolve(fetchedHere(data, startedAt, true));
           },
           (error: unknown) => {
             if (phase !== 'cdn') return;
@@ -161,10 +171,32 @@ export class SegmentLoader {
         return;
       }
 
+      /** The engine's HTTP download runs late: the same request races it on another gateway. */
+      const startHedge = () => {
+        const controller = new AbortController();
+        hedge = controller;
+        const startedAt = performance.now();
+        this.options.fetchHedge?.(segment, controller.signal).then(
+          (data) => {
+            if (phase !== 'core') return;
+            stop();
+            this.core.abortSegmentLoading(id);
+            this.options.onHedgeWon?.(segment);
+            resolve(fetchedHere(data, startedAt, false));
+          },
+          // The engine's own download goes on (and its own timeout retries it).
+          () => undefined,
+        );
+      };
+
       timer = setInterval(() => {
         if (phase !== 'core') return;
         const waited = performance.now() - requestedAt;
         const start = this.starts.get(id);
+        if (hedge === undefined && start?.source === 'cdn' && this.options.fetchHedge) {
+          const after = this.options.hedgeAfterMs?.(segment);
+          if (after !== undefined && performance.now() - start.at >= after) startHedge();
+        }
         const lowBuffer = this.options.bufferAheadSeconds() < LOW_BUFFER_SECONDS;
         const p2pDragging = start?.source === 'p2p' && performance.now() - start.at > this.options.segmentTimeout;
         if (p2pDragging) fallBack('peer-too-slow');

@@ -4,10 +4,11 @@ import type { SegmentVerifier } from './integrity/segment-verifier.js';
 import { checkSegment, enableVerifiedP2P } from './integrity/p2p-gate.js';
 import { iceServersOf, type ResolvedOptions } from './options.js';
 import { fetchChecked, HttpAlternates } from './http-alternates.js';
+import { gatewayOfUrl, healthOf, recordGateway } from './gateway-health.js';
 import { fetchFromCdn, SegmentLoader, type CdnFallbackReason, type LoadedSegment } from './segment-loader.js';
 import { SegmentMap, type MappedSegment } from './segment-map.js';
 import { LimitedSegmentStorage } from './segment-storage.js';
-import { StatsCollector, type SegmentSource } from './stats.js';
+import { gatewayStats, StatsCollector, type SegmentSource } from './stats.js';
 import { peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
 import { TrackerWatch } from './tracker-watch.js';
 import type { UploadLimiter } from './upload-limiter.js';
@@ -110,8 +111,10 @@ export class SourceSession {
   private storage: LimitedSegmentStorage | undefined;
   private verifier: Promise<SegmentVerifier | undefined> = Promise.resolve(undefined);
   private readonly mismatchedUrls = new Set<string>();
-  /** Other gateways to take a segment from when one sent bytes that failed the check. */
+  /** The gateways a segment can come from, ranked by health (see gateway-health.ts). */
   private readonly alternates: HttpAlternates;
+  /** Segment URL → the gateway the engine's HTTP download of it went to, and when. */
+  private readonly engineTargets = new Map<string, { gateway: string | undefined; at: number }>();
   /** Peer segments whose bytes passed the check, by URL: what a p2p `segmentloaded` names as verified. */
   private readonly verifiedPeerUrls = new Set<string>();
   private firstSegmentDone = false;
@@ -148,6 +151,7 @@ export class SourceSession {
     readonly videoCid: string | undefined,
   ) {
     this.alternates = new HttpAlternates(host.options.ipfsGateways);
+    this.stats.gatewayFigures = () => gatewayStats(this.alternates.known(masterUrl));
     this.receipts = new ReceiptRecorder(masterUrl, (peerId, segment, bytes) => this.reporter?.recordReceipt(peerId, segment, bytes));
     this.cache = videoCid !== undefined && SessionCache.enabled(host.options.persistentCache) ? this.openCache(videoCid) : undefined;
     // Now, not with the engine: the first segment's CDN bytes may arrive before the engine has loaded.
@@ -257,7 +261,7 @@ export class SourceSession {
     const good = await this.checkHttpBytes(url, byteRange, data, true);
     if (this.ended) return;
     if (good) this.cache?.keep(url, byteRange, data);
-    else this.alternates.failed(url);
+    else this.alternates.failed(url, gatewayOfUrl(url));
   }
 
   updatePlayback(): void {
@@ -365,6 +369,23 @@ export class SourceSession {
       // The plugin's own CDN fetch is checked like the engine's HTTP downloads.
       fetchFallback: (segment, signal) =>
         fetchChecked(this.alternates, segment, signal, fetchFromCdn, (url, data) => this.checkHttpBytes(url, segment.byteRange, data)),
+      hedgeAfterMs: this.hedgeAfterMs,
+      fetchHedge: (segment, signal) =>
+        fetchChecked(
+          this.alternates,
+          segment,
+          signal,
+          fetchFromCdn,
+          (url, data) => this.checkHttpBytes(url, segment.byteRange, data),
+          this.engineTargets.get(segment.url)?.gateway,
+        ),
+      onHedgeWon: (segment) => {
+        // The engine's download never answered in time: for ranking, that is a timeout.
+        const target = this.engineTargets.get(segment.url);
+        recordGateway(target?.gateway, false);
+        this.stats.hedgesWon += 1;
+        this.host.trigger('gatewayhedge', { url: segment.url, gateway: target?.gateway });
+      },
     });
     this.updatePlayback();
     this.joinSwarmEarly();
@@ -526,12 +547,31 @@ export class SourceSession {
     byteRange: { start: number; end: number } | undefined,
     data: ArrayBuffer,
   ): Promise<boolean> => {
+    const target = this.engineTargets.get(url);
+    // Timed before the check: the verifier may still be fetching its blocks.
+    const tookMs = target ? performance.now() - target.at : 0;
     const good = await this.checkHttpBytes(url, byteRange, data);
-    if (!good) this.alternates.failed(url);
+    if (target) recordGateway(target.gateway, good ? tookMs : false);
+    if (!good) this.alternates.failed(url, target?.gateway ?? gatewayOfUrl(url));
     return good;
   };
 
-  /** After bad bytes the core's retry of a segment goes to the next gateway, not the one that lied. */
+  /**
+   * How long the engine's HTTP download of a segment may run before it is hedged: the
+   * `gatewayHedgeDelay` floor, or three times what its gateway usually takes if that is longer,
+   * so a big segment on a slow but healthy gateway is not fetched twice. Never with one gateway.
+   */
+  private readonly hedgeAfterMs = (segment: { url: string }): number | undefined => {
+    const delay = this.host.options.gatewayHedgeDelay;
+    const gateway = this.engineTargets.get(segment.url)?.gateway;
+    if (delay <= 0 || gateway === undefined || !this.alternates.ranked(segment.url).some((g) => g !== gateway)) return undefined;
+    return Math.max(delay, 3 * Math.max(0, healthOf(gateway)?.l ?? 0));
+  };
+
+  /**
+   * The engine's HTTP downloads go to the best-ranked gateway (and, after bad bytes, not to the
+   * one that lied); where each went is kept to record its outcome.
+   */
   private readonly httpRequestSetup = async (
     url: string,
     _segmentRange: { start: number; end: number } | undefined,
@@ -539,6 +579,9 @@ export class SourceSession {
     requestRange: { start: number; end?: number } | undefined,
   ): Promise<Request | undefined> => {
     const target = this.alternates.current(url);
+    this.engineTargets.delete(url);
+    this.engineTargets.set(url, { gateway: gatewayOfUrl(target), at: performance.now() });
+    if (this.engineTargets.size > 500) this.engineTargets.delete(this.engineTargets.keys().next().value as string);
     if (target === url) return undefined;
     const headers: Record<string, string> = {};
     if (requestRange) headers.Range = `bytes=${requestRange.start}-${requestRange.end ?? ''}`;
@@ -564,7 +607,11 @@ export class SourceSession {
   };
 
   /** The core drops a peer whose segment failed validation; here it is also reported. */
-  private readonly onCoreSegmentError = ({ error, peerId, segment }: SegmentErrorDetails) => {
+  private readonly onCoreSegmentError = ({ error, peerId, segment, downloadSource }: SegmentErrorDetails) => {
+    // An HTTP error or timeout counts against its gateway; bad bytes were counted by the validator.
+    if (downloadSource === 'http' && error.type !== 'abort' && error.type !== 'http-segment-validation-failed') {
+      recordGateway(this.engineTargets.get(segment.url)?.gateway, false);
+    }
     // A failed peer download of a segment the player is already waiting on goes to the CDN
     // now; the core itself would retry it over HTTP only once the segment became urgent.
     if (peerId) this.segmentLoader?.failFast(segment.runtimeId);

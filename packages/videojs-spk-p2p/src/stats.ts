@@ -1,5 +1,6 @@
 import { percentile } from './percentile.js';
 import { VerificationCounts, type VerificationStats } from './integrity/verification-counts.js';
+import { healthOf, rankGateways } from './gateway-health.js';
 
 export type SpkP2pMode = 'p2p' | 'cdn-only' | 'disabled';
 /** `cache`: this browser's persistent segment cache (a rewatch). */
@@ -38,6 +39,36 @@ export interface SpkP2pStats {
   cdnFallbacks: number;
   /** What the integrity checks did (peer and gateway segments). */
   verification: VerificationStats;
+  /** This source's IPFS gateways, best first, with what gateway health measured (shared with `<spk-player>`). */
+  gateways: GatewayStats[];
+  /** Segments a hedged request took from another gateway because the first ran late. */
+  gatewayHedges: number;
+}
+
+/** A gateway's figures, as `stats.gateways` lists them, best first. */
+export interface GatewayStats {
+  /** The gateway's base URL: its origin, plus its base path when it has one (`/ipfs/` is below it). */
+  gateway: string;
+  /** EWMA of its response time in ms; `null` until a request to it succeeded. */
+  latencyMs: number | null;
+  /** EWMA of the share of its requests that failed (0…1); its ranking penalty fades after the last error. */
+  errorRate: number;
+  errors: number;
+  requests: number;
+}
+
+/** The ranking of `gateways` with each one's figures. */
+export function gatewayStats(gateways: readonly string[]): GatewayStats[] {
+  return rankGateways(gateways).map((gateway) => {
+    const entry = healthOf(gateway);
+    return {
+      gateway,
+      latencyMs: entry && entry.l >= 0 ? Math.round(entry.l) : null,
+      errorRate: entry ? Math.round(entry.e * 1000) / 1000 : 0,
+      errors: entry?.f ?? 0,
+      requests: entry?.n ?? 0,
+    };
+  });
 }
 
 /** Keeps only recent samples: percentiles should describe the current network, not the whole session. */
@@ -64,6 +95,9 @@ export class StatsCollector {
   uploadsRefused = 0;
   uploadBlocks = 0;
   cdnFallbacks = 0;
+  hedgesWon = 0;
+  /** The session's gateways, ranked; none until a source names them. */
+  gatewayFigures: () => GatewayStats[] = () => [];
   readonly verification = new VerificationCounts();
   /** Block bytes and check timings live in the lazily loaded verifier; it fills this in once loaded. */
   verifierFigures: () => { blockBytes: number; timingsMs: readonly number[] } = () => ({ blockBytes: 0, timingsMs: [] });
@@ -118,6 +152,8 @@ export class StatsCollector {
       uploadsRefused: this.uploadsRefused,
       uploadBlocks: this.uploadBlocks,
       cdnFallbacks: this.cdnFallbacks,
+      gateways: this.gatewayFigures(),
+      gatewayHedges: this.hedgesWon,
       verification: (() => {
         const { blockBytes, timingsMs } = this.verifierFigures();
         return this.verification.snapshot(blockBytes, timingsMs);

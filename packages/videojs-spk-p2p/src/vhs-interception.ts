@@ -1,5 +1,6 @@
 import type { SourceSession } from './source-session.js';
 import { SegmentXhr } from './segment-xhr.js';
+import { gatewayOfUrl, recordGateway } from './gateway-health.js';
 import type { VhsHandle, VhsRequest, VhsRequestOptions, VhsResponse } from './videojs-types.js';
 
 /**
@@ -48,10 +49,16 @@ export class VhsInterception {
   };
 
   private readonly onResponse = (request: VhsRequest, error: unknown, response: VhsResponse) => {
-    if (request.requestType !== 'segment' || request instanceof SegmentXhr) return;
+    if (request.requestType !== 'segment' || request instanceof SegmentXhr || request.aborted) return;
     const body = response?.body;
-    if (error || !(body instanceof ArrayBuffer) || body.byteLength === 0) return;
+    // Segments only: `<spk-player>` records the playlists VHS fetches (see gateway-health.ts).
+    const gateway = gatewayOfUrl(request.uri ?? '');
+    if (error || !(body instanceof ArrayBuffer) || body.byteLength === 0) {
+      recordGateway(gateway, false);
+      return;
+    }
     const durationMs = request.requestTime ? Date.now() - request.requestTime : 0;
+    recordGateway(gateway, durationMs);
     this.session.recordOwnFetch(body, request.uri ?? '', rangeOf(response), durationMs);
   };
 }

@@ -18,6 +18,8 @@ export interface VhsRequest {
   requestType?: string;
   requestTime?: number;
   response?: unknown;
+  /** Set by VHS on a request it aborted (a rendition switch, a seek): no verdict on its gateway. */
+  aborted?: boolean;
 }
 
 export interface VhsResponse {

@@ -2,7 +2,7 @@
 // records what the plugin and the player report so the test can read it back.
 import '/dist/videojs-spk-p2p.es.js';
 
-const EVENTS = ['peerconnect', 'peerclose', 'segmentloaded', 'stats', 'modechange', 'integrityfailure', 'peerreport', 'coreready', 'optionserror', 'cdnfallback', 'integrityproblem', 'gatewayintegrityfailure', 'persistentcachecorrupt'];
+const EVENTS = ['peerconnect', 'peerclose', 'segmentloaded', 'stats', 'modechange', 'integrityfailure', 'peerreport', 'coreready', 'optionserror', 'cdnfallback', 'integrityproblem', 'gatewayintegrityfailure', 'persistentcachecorrupt', 'gatewayhedge'];
 
 window.spkTest = {
   events: [],
