@@ -6,37 +6,49 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Request } from 'playwright-core';
-import { SAMPLE_MANIFEST_PATH } from '../../../demo/media/sample.js';
+import type { Page, Request } from 'playwright-core';
+import { SAMPLE_CID, SAMPLE_MANIFEST_PATH } from '../../../demo/media/sample.js';
+import { createSignalServer, type SignalServer } from '../../signal-server/src/index.js';
 import { addPlayer, openPage, pageErrors, startFixture, waitForTime, type Fixture } from './support.js';
 
 let fixture: Fixture;
+let signal: SignalServer;
+let signalUrl: string;
 
 before(async () => {
-  fixture = await startFixture({ latencyMs: 20 });
+  signal = createSignalServer({ logLevel: 'silent' });
+  [fixture, { signalUrl }] = await Promise.all([startFixture({ latencyMs: 20 }), signal.listen(0, '127.0.0.1')]);
 });
 
 after(async () => {
+  await signal?.close();
   await fixture?.close();
 });
+
+/** Media requests the page makes, by how they were made (`fetch`: the early fetch; `xhr`: VHS). */
+function recordMedia(page: Page): { url: string; type: string; range: string | undefined }[] {
+  const media: { url: string; type: string; range: string | undefined }[] = [];
+  page.on('request', (request: Request) => {
+    const path = new URL(request.url()).pathname;
+    if (/\.(m3u8|ts)$/.test(path)) media.push({ url: request.url(), type: request.resourceType(), range: request.headers()['range'] });
+  });
+  return media;
+}
+
+function duplicatesOf(media: { url: string; range: string | undefined }[]): string[] {
+  const keys = media.map((request) => `${request.url} ${request.range ?? ''}`);
+  return keys.filter((key, i) => keys.indexOf(key) !== i);
+}
 
 test('the early fetch hands master, media playlist and first segment to VHS, and nothing is fetched twice', async () => {
   const page = await openPage(fixture);
   try {
-    const media: { url: string; type: string; range: string | undefined }[] = [];
-    const onRequest = (request: Request) => {
-      const path = new URL(request.url()).pathname;
-      if (/\.(m3u8|ts)$/.test(path)) media.push({ url: request.url(), type: request.resourceType(), range: request.headers()['range'] });
-    };
-    page.on('request', onRequest);
+    const media = recordMedia(page);
     const master = `${fixture.cdn.clientUrl('early')}${SAMPLE_MANIFEST_PATH}`;
     const player = await addPlayer(page, { src: master, p2p: 'off', autoplay: 'muted', loading: 'eager' });
     // Past the first segment (6 s): VHS has fetched further segments itself by then.
     await waitForTime(page, player, 7, 60_000);
-    page.off('request', onRequest);
-
-    const keys = media.map((request) => `${request.url} ${request.range ?? ''}`);
-    assert.deepEqual(keys.filter((key, i) => keys.indexOf(key) !== i), [], 'no URL was requested twice');
+    assert.deepEqual(duplicatesOf(media), [], 'no URL was requested twice');
     const early = media.filter((request) => request.type === 'fetch').map((request) => new URL(request.url).pathname.split('/').slice(-2).join('/'));
     assert.equal(early.length, 3, `early requests: ${early.join(', ')}`);
     assert.ok(early[0]?.endsWith('manifest.m3u8'), 'the master playlist came first');
@@ -46,6 +58,33 @@ test('the early fetch hands master, media playlist and first segment to VHS, and
     const vhsOwn = media.filter((request) => request.type === 'xhr');
     assert.ok(vhsOwn.length > 0, 'VHS fetched the following segments itself');
     assert.ok(!vhsOwn.some((request) => request.url.endsWith('manifest.m3u8')), 'VHS did not fetch the master playlist again');
+    assert.deepEqual(pageErrors(page), []);
+  } finally {
+    await page.close();
+  }
+});
+
+test('with P2P on and the persistent cache open, the early-fetched first segment is the one played: no second fetch of it', async () => {
+  const page = await openPage(fixture);
+  try {
+    const media = recordMedia(page);
+    // A CID video: the plugin joins its swarm and opens the persistent cache, whose stand-in
+    // for the segments VHS fetches itself once took the first segment from the CDN again.
+    const player = await addPlayer(
+      page,
+      { cid: SAMPLE_CID, gateway: fixture.cdn.clientUrl('early-p2p'), signal: signalUrl, autoplay: 'muted', loading: 'eager' },
+      { p2pOptions: { stunServers: [] } },
+    );
+    await waitForTime(page, player, 7, 60_000);
+    assert.deepEqual(duplicatesOf(media), [], 'no URL was requested twice');
+    const firstSegment = media.find((request) => request.url.endsWith('_0.ts'));
+    assert.equal(firstSegment?.type, 'fetch', 'the first segment came from the early fetch');
+    const stats = (await page.$eval(player, (el) => (el as unknown as { stats(): { mode: string; segments: { cdn: number } } | null }).stats())) as {
+      mode: string;
+      segments: { cdn: number };
+    } | null;
+    assert.equal(stats?.mode, 'p2p', 'the plugin ran with P2P on');
+    assert.ok((stats?.segments.cdn ?? 0) >= 1, 'the early-fetched segment was counted as a CDN segment');
     assert.deepEqual(pageErrors(page), []);
   } finally {
     await page.close();

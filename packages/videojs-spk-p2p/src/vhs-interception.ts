@@ -31,7 +31,10 @@ export class VhsInterception {
   }
 
   private readonly onRequest = (options: VhsRequestOptions): VhsRequestOptions => {
-    if (options.requestType !== 'segment') return options;
+    // Another hook already answers it: `<spk-player>`'s early fetch of the first segment. Its
+    // bytes still reach onResponse (they are not a SegmentXhr), so they are counted, checked and
+    // kept in the persistent cache like any segment VHS fetched itself.
+    if (options.requestType !== 'segment' || options.xhr) return options;
     const routed = this.session.mapForEngine(options.uri, options.headers?.Range);
     if (!routed) {
       const fromCache = this.session.fromPersistentCache(options.uri, options.headers?.Range);
