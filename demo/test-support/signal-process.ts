@@ -16,6 +16,8 @@ export interface SignalProcess {
   url: string;
   signalUrl: string;
   port: number;
+  /** Everything the process logged on stdout so far (pino's JSON lines). */
+  output(): string;
   /** Settles when the process is gone (made at spawn, so an early exit is never missed). */
   exit: Promise<void>;
   /** SIGKILL: no goodbye to any client. */
@@ -36,6 +38,8 @@ export async function startSignalProcess(options: SignalProcessOptions = {}): Pr
   delete env.NODE_TEST_CONTEXT;
   const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
+  const logged: string[] = [];
+  lines.on('line', (line) => logged.push(line));
   const exit = once(child, 'exit').then(() => undefined);
   const exited = exit.then(() => {
     throw new Error(`spk-signal exited early with ${String(child.exitCode ?? child.signalCode)}`);
@@ -44,19 +48,21 @@ export async function startSignalProcess(options: SignalProcessOptions = {}): Pr
   const timedOut = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new Error(`spk-signal did not log "ready" within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
   });
-  const ready = (async () => {
-    for await (const line of lines) {
+  // A line listener, not `for await`: leaving that loop would close the reader, and the output
+  // must stay collected for the test's whole life.
+  const ready = new Promise<string>((resolve, reject) => {
+    lines.on('line', (line) => {
       // pino's JSON log line that carries the signal URL once the server listens.
       let entry: { msg?: string; signalUrl?: string };
       try {
         entry = JSON.parse(line) as typeof entry;
       } catch {
-        continue;
+        return;
       }
-      if (entry.msg === 'ready' && entry.signalUrl) return entry.signalUrl;
-    }
-    throw new Error('spk-signal closed its output before it was ready');
-  })();
+      if (entry.msg === 'ready' && entry.signalUrl) resolve(entry.signalUrl);
+    });
+    lines.once('close', () => reject(new Error('spk-signal closed its output before it was ready')));
+  });
   let signalUrl: string;
   try {
     signalUrl = await Promise.race([ready, exited, timedOut]);
@@ -67,11 +73,11 @@ export async function startSignalProcess(options: SignalProcessOptions = {}): Pr
     clearTimeout(timer);
   }
   exited.catch(() => {});
-  lines.on('line', () => {});
+  ready.catch(() => {});
   const url = new URL(signalUrl);
   const end = (signal: NodeJS.Signals) => async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exit;
   };
-  return { child, url: `http://${url.host}`, signalUrl, port: Number(url.port), exit, kill: end('SIGKILL'), stop: end('SIGTERM') };
+  return { child, url: `http://${url.host}`, signalUrl, port: Number(url.port), output: () => logged.join('\n'), exit, kill: end('SIGKILL'), stop: end('SIGTERM') };
 }

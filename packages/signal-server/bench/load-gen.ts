@@ -37,7 +37,8 @@ export interface GenWindow {
   failureSamples: string[];
 }
 
-export type ToGen = { type: 'start'; url: string; config: BenchConfig } | { type: 'run' } | { type: 'stop' } | { type: 'close' };
+/** `urls`: one per node; viewer i connects to node i mod N, so every room spans the nodes. */
+export type ToGen = { type: 'start'; urls: string[]; config: BenchConfig } | { type: 'run' } | { type: 'stop' } | { type: 'close' };
 export type FromGen =
   | { type: 'connected'; connections: number; failed: number; ms: number }
   | { type: 'joined'; replies: number; expected: number; ms: number }
@@ -80,7 +81,7 @@ interface Conn {
   sentAt: number;
 }
 
-function main(config: BenchConfig, url: string): void {
+function main(config: BenchConfig, urls: string[]): void {
   const world = buildWorld(config);
   const idRandom = rng(config.seed ^ 0x5bd1e995);
   const offerSdp = JSON.stringify(sampleSdp(config.sdpBytes, 'offer'));
@@ -91,7 +92,6 @@ function main(config: BenchConfig, url: string): void {
   for (const plan of world.peers) peerJson.set(plan.peerId, JSON.stringify(plan.peerId));
 
   const conns: Conn[] = [];
-  const separator = url.includes('?') ? '&' : '?';
 
   const sendAnnounce = (conn: Conn): void => {
     let message = conn.announcePrefix[conn.next] as string;
@@ -144,8 +144,10 @@ function main(config: BenchConfig, url: string): void {
   let index = 0;
   const open = (): Promise<void> =>
     new Promise((resolve) => {
+      const url = urls[index % urls.length] as string;
       const plan = world.peers[index++];
       if (!plan) return resolve();
+      const separator = url.includes('?') ? '&' : '?';
       const ws = new WebSocket(`${url}${separator}cid=${world.rooms[plan.room]}`, { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: 10_000 });
       const peerIdJson = peerJson.get(plan.peerId) as string;
       const event = plan.seeder ? 'completed' : 'started';
@@ -261,7 +263,7 @@ process.on('disconnect', () => process.exit(0));
 process.once('message', (message: ToGen) => {
   if (message.type !== 'start') return send({ type: 'error', message: 'expected start' });
   try {
-    main(message.config, message.url);
+    main(message.config, message.urls);
   } catch (error) {
     send({ type: 'error', message: error instanceof Error ? error.stack ?? error.message : String(error) });
   }

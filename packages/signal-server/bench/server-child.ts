@@ -30,6 +30,9 @@ export type FromChild =
 const kind = process.argv[2] as ServerKind;
 const deadlineMs = Number(process.argv[3] ?? 300_000);
 const cork = process.argv[4] === 'cork';
+/** Cluster mode (`--nodes N`): the Redis every node shares, and this node's id. */
+const redisUrl = process.argv[5] || undefined;
+const nodeId = process.argv[6] || undefined;
 
 function send(message: FromChild): void {
   process.send?.(message);
@@ -92,7 +95,7 @@ async function startSpk(): Promise<Running> {
   const { createSignalServer } = await import('../src/index.js');
   // Protections that assume one client per address or a browser's message rate are off: every
   // simulated viewer comes from 127.0.0.1 and the closed loop sends far faster than a browser.
-  const server = createSignalServer({ maxConnectionsPerIp: 0, maxConnections: 0, messageRate: 0, logLevel: 'warn' });
+  const server = createSignalServer({ maxConnectionsPerIp: 0, maxConnections: 0, messageRate: 0, logLevel: 'warn', redisUrl, nodeId });
   const address = await server.listen(0, '127.0.0.1');
   return {
     url: address.signalUrl,
@@ -101,6 +104,8 @@ async function startSpk(): Promise<Running> {
       const stats = (server as unknown as { stats?: () => unknown }).stats?.();
       const out: Record<string, number> = {};
       collectNumbers(stats, '', out);
+      // Offers and answers this node sent to and took from other nodes (exposed as metrics only).
+      for (const [, name, value] of server.metrics().matchAll(/^spk_signal_cluster_(published|received)_total\{[^}]*\} (\d+)$/gm)) out[`cluster.${name}`] = Number(value);
       return out;
     },
     close: () => server.close(),

@@ -7,16 +7,18 @@
  *
  * Flags: --connections N --swarms N --renditions N --offers N --sdp-bytes N --warmup S
  *        --duration S --rounds N --servers spk,bittorrent-tracker --seed N --cpu-prof --out FILE
+ *        --nodes N (spk as N cluster nodes over one redis-server, viewers split across them)
  *        --cork (experiment: bittorrent-tracker also batches each socket's writes per event-loop iteration, as spk does)
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FromGen, GenWindow, ToGen } from './load-gen.js';
 import type { FromChild, Sample, ServerKind, ToChild } from './server-child.js';
 import { buildWorld, DEFAULT_CONFIG, type BenchConfig } from './workload.js';
+import { startRedis } from '../test/cluster-support.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = resolve(here, '../../..');
@@ -27,12 +29,14 @@ interface Cli {
   rounds: number;
   cpuProf: boolean;
   cork: boolean;
+  /** spk as this many nodes over Redis (1: one plain node, as shipped by default). */
+  nodes: number;
   out: string;
 }
 
 function parseCli(argv: string[]): Cli {
   const config: BenchConfig = { ...DEFAULT_CONFIG };
-  const cli: Cli = { config, servers: ['bittorrent-tracker', 'spk'], rounds: 1, cpuProf: false, cork: false, out: join(repoRoot, 'bench-results', 'signal.json') };
+  const cli: Cli = { config, servers: ['bittorrent-tracker', 'spk'], rounds: 1, cpuProf: false, cork: false, nodes: 1, out: join(repoRoot, 'bench-results', 'signal.json') };
   const numeric: Record<string, keyof BenchConfig> = {
     '--connections': 'connections',
     '--swarms': 'swarms',
@@ -65,6 +69,10 @@ function parseCli(argv: string[]): Cli {
     } else if (name === '--rounds') cli.rounds = Math.max(1, Math.floor(Number(value())));
     else if (name === '--cpu-prof') cli.cpuProf = true;
     else if (name === '--cork') cli.cork = true;
+    else if (name === '--nodes') {
+      cli.nodes = Math.floor(Number(value()));
+      if (!(cli.nodes >= 1 && cli.nodes <= 8)) throw new Error('--nodes must be 1 to 8');
+    }
     else if (name === '--out') cli.out = resolve(value());
     else if (name === '--help' || name === '-h') {
       console.log(readHelp());
@@ -80,7 +88,7 @@ function parseCli(argv: string[]): Cli {
 function readHelp(): string {
   return `npm run bench:signal -- [--connections ${DEFAULT_CONFIG.connections}] [--swarms ${DEFAULT_CONFIG.swarms}] [--renditions ${DEFAULT_CONFIG.renditions}]
   [--offers ${DEFAULT_CONFIG.offers}] [--sdp-bytes ${DEFAULT_CONFIG.sdpBytes}] [--seeders ${DEFAULT_CONFIG.seederShare}] [--warmup ${DEFAULT_CONFIG.warmupS}] [--duration ${DEFAULT_CONFIG.durationS}]
-  [--rounds 1] [--servers bittorrent-tracker,spk] [--seed N] [--cpu-prof] [--cork] [--out bench-results/signal.json]`;
+  [--rounds 1] [--servers bittorrent-tracker,spk] [--nodes 1] [--seed N] [--cpu-prof] [--cork] [--out bench-results/signal.json]`;
 }
 
 /** Typed IPC with a deadline: resolves with the first message of the wanted type. */
@@ -135,9 +143,18 @@ async function sampleServer(server: ChildProcess, what: string, collectGarbage =
   return { sample: reply.sample, counters: reply.counters };
 }
 
+interface PerPeer {
+  heapBytesPerPeer: number;
+  rssBytesPerPeer: number;
+  externalBytesPerPeer: number;
+  perNode: { heapBytesPerPeer: number; rssBytesPerPeer: number; externalBytesPerPeer: number }[];
+}
+
 interface ServerResult {
   server: ServerKind;
   version: string;
+  /** 1, or the number of cluster nodes (--nodes) the figures are summed over. */
+  nodes: number;
   round: number;
   connected: number;
   connectFailures: number;
@@ -152,52 +169,83 @@ interface ServerResult {
   serverElu: number;
   generatorCpuPct: number;
   generatorElu: number;
+  /** Over the nodes' summed CPU. */
   responsesPerServerCpuS: number;
+  cluster?: {
+    nodeCpuS: number[];
+    redisCpuS: number;
+    redisCpuPct: number;
+    responsesPerCpuSWithRedis: number;
+    redisCpuUsPerResponse: number;
+    /** Offers and answers sent to another node through Redis, and received there (whole run). */
+    crossNodePublished: number;
+    crossNodeReceived: number;
+    crossNodeDelivery: number;
+  };
   memory: {
-    idle: { heapBytesPerPeer: number; rssBytesPerPeer: number; externalBytesPerPeer: number };
-    loaded: { heapBytesPerPeer: number; rssBytesPerPeer: number; externalBytesPerPeer: number };
-    baseline: Sample;
-    joined: Sample;
-    afterLoad: Sample;
+    /** Mean over nodes of each node's heap growth per peer it holds. */
+    idle: PerPeer;
+    loaded: PerPeer;
+    baseline: Sample[];
+    joined: Sample[];
+    afterLoad: Sample[];
   };
   serverCounters: Record<string, number>;
   boundBy: string;
 }
 
-async function runOne(kind: ServerKind, cli: Cli, round: number): Promise<ServerResult> {
+/** CPU seconds a process (not a child of ours through fork: redis-server) has used, from /proc. */
+function processCpuS(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat: user and system time in clock ticks (100 per second on Linux).
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+const sum = (values: number[]): number => values.reduce((total, v) => total + v, 0);
+
+async function runOne(kind: ServerKind, nodeCount: number, cli: Cli, round: number): Promise<ServerResult> {
   const { config } = cli;
   const budgetMs = (config.warmupS + config.durationS) * 1000 + 180_000;
   const profDir = join(repoRoot, 'bench-results', 'prof');
-  const execArgv = ['--import', 'tsx', '--expose-gc'];
-  if (cli.cpuProf) {
-    // One folder per run: tsx's loader thread writes a profile too, and a fixed name would let it overwrite the main thread's.
-    const dir = join(profDir, `${kind}-r${round}`);
-    mkdirSync(dir, { recursive: true });
-    execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
-  }
-  const server = fork(join(here, 'server-child.ts'), [kind, String(budgetMs), cli.cork ? 'cork' : ''], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const redis = nodeCount > 1 ? await startRedis() : undefined;
+  const servers: ChildProcess[] = [];
   let gen: ChildProcess | undefined;
   try {
-    const ready = await waitFor<FromChild, 'ready'>(server, 'ready', 30_000, `${kind} start`);
-    const baseline = await sampleServer(server, 'baseline');
+    for (let i = 0; i < nodeCount; i++) {
+      const execArgv = ['--import', 'tsx', '--expose-gc'];
+      if (cli.cpuProf) {
+        // One folder per run: tsx's loader thread writes a profile too, and a fixed name would let it overwrite the main thread's.
+        const dir = join(profDir, `${kind}${nodeCount > 1 ? `-node${i + 1}` : ''}-r${round}`);
+        mkdirSync(dir, { recursive: true });
+        execArgv.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+      }
+      const clusterArgs = redis ? [`redis://127.0.0.1:${redis.port}`, `node-${i + 1}`] : [];
+      servers.push(fork(join(here, 'server-child.ts'), [kind, String(budgetMs), cli.cork ? 'cork' : '', ...clusterArgs], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+    }
+    const all = <T>(each: (server: ChildProcess) => Promise<T>): Promise<T[]> => Promise.all(servers.map(each));
+    const ready = await all((server) => waitFor<FromChild, 'ready'>(server, 'ready', 30_000, `${kind} start`));
+    const baseline = await all((server) => sampleServer(server, 'baseline'));
     gen = fork(join(here, 'load-gen.ts'), [String(budgetMs)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const connectedP = waitFor<FromGen, 'connected'>(gen, 'connected', 90_000, `${kind} connect`);
     const joinedP = waitFor<FromGen, 'joined'>(gen, 'joined', 120_000, `${kind} join`);
-    gen.send({ type: 'start', url: ready.url, config } satisfies ToGen);
+    gen.send({ type: 'start', urls: ready.map((r) => r.url), config } satisfies ToGen);
     const connected = await connectedP;
     const joined = await joinedP;
-    const joinedSample = await sampleServer(server, 'joined');
+    const joinedSample = await all((server) => sampleServer(server, 'joined'));
     const windowStartP = waitFor<FromGen, 'window-start'>(gen, 'window-start', (config.warmupS + 30) * 1000, `${kind} window start`);
     const windowEndP = waitFor<FromGen, 'window-end'>(gen, 'window-end', (config.warmupS + config.durationS + 60) * 1000, `${kind} window end`);
     gen.send({ type: 'run' } satisfies ToGen);
     await windowStartP;
-    const w0 = await sampleServerCpu(server);
+    const redis0 = redis ? processCpuS(redis.process.pid as number) : 0;
+    const w0 = await all(sampleServerCpu);
     const windowEnd = await windowEndP;
-    const w1 = await sampleServerCpu(server);
+    const w1 = await all(sampleServerCpu);
+    const redisCpuS = redis ? processCpuS(redis.process.pid as number) - redis0 : 0;
     const stoppedP = waitFor<FromGen, 'stopped'>(gen, 'stopped', 30_000, `${kind} stop`);
     gen.send({ type: 'stop' } satisfies ToGen);
     await stoppedP;
-    const afterLoad = await sampleServer(server, 'after load');
+    const afterLoad = await all((server) => sampleServer(server, 'after load'));
     const closedP = waitFor<FromGen, 'closed'>(gen, 'closed', 30_000, `${kind} generator close`);
     gen.send({ type: 'close' } satisfies ToGen);
     await closedP;
@@ -207,20 +255,33 @@ async function runOne(kind: ServerKind, cli: Cli, round: number): Promise<Server
     const c = window.counters;
     const s = window.seconds;
     const received = c.replies + c.offers + c.answers + c.failures + c.other;
-    const serverCpuS = (w1.cpuUs - w0.cpuUs) / 1e6;
-    const serverWallS = (w1.at - w0.at) / 1000;
+    const nodeCpuS = w1.map((end, i) => (end.cpuUs - (w0[i] as typeof end).cpuUs) / 1e6);
+    const serverCpuS = sum(nodeCpuS);
+    const serverWallS = ((w1[0] as Sample).at - (w0[0] as Sample).at) / 1000;
     const n = connected.connections;
-    const perPeer = (from: Sample, to: Sample) => ({
-      heapBytesPerPeer: Math.round((to.heapUsed - from.heapUsed) / n),
-      rssBytesPerPeer: Math.round((to.rss - from.rss) / n),
-      externalBytesPerPeer: Math.round((to.external - from.external) / n),
-    });
+    // Viewers are dealt to the nodes in turn, so each holds n / nodes of them.
+    const perPeer = (from: { sample: Sample }[], to: { sample: Sample }[]) => {
+      const share = n / nodeCount;
+      const each = to.map((t, i) => ({
+        heapBytesPerPeer: Math.round((t.sample.heapUsed - (from[i] as { sample: Sample }).sample.heapUsed) / share),
+        rssBytesPerPeer: Math.round((t.sample.rss - (from[i] as { sample: Sample }).sample.rss) / share),
+        externalBytesPerPeer: Math.round((t.sample.external - (from[i] as { sample: Sample }).sample.external) / share),
+      }));
+      const mean = (key: keyof (typeof each)[number]) => Math.round(sum(each.map((e) => e[key])) / each.length);
+      return { heapBytesPerPeer: mean('heapBytesPerPeer'), rssBytesPerPeer: mean('rssBytesPerPeer'), externalBytesPerPeer: mean('externalBytesPerPeer'), perNode: each };
+    };
     const serverCpuPct = (100 * serverCpuS) / serverWallS;
     const generatorCpuPct = (100 * window.cpuUs) / 1e6 / s;
-    const serverElu = w1.elu;
+    // The busiest node sets the pace.
+    const serverElu = Math.max(...w1.map((w) => w.elu));
+    const serverCounters: Record<string, number> = {};
+    for (const { counters } of afterLoad) for (const [key, value] of Object.entries(counters)) serverCounters[key] = (serverCounters[key] ?? 0) + value;
+    const published = serverCounters['cluster.published'] ?? 0;
+    const crossReceived = serverCounters['cluster.received'] ?? 0;
     return {
       server: kind,
-      version: ready.version,
+      version: ready[0]?.version ?? kind,
+      nodes: nodeCount,
       round,
       connected: n,
       connectFailures: connected.failed,
@@ -250,21 +311,35 @@ async function runOne(kind: ServerKind, cli: Cli, round: number): Promise<Server
       generatorCpuPct: Math.round(generatorCpuPct),
       generatorElu: round3(window.elu),
       responsesPerServerCpuS: Math.round(received / Math.max(1e-9, serverCpuS)),
+      cluster:
+        nodeCount > 1
+          ? {
+              nodeCpuS: nodeCpuS.map(round3),
+              redisCpuS: round3(redisCpuS),
+              redisCpuPct: Math.round((100 * redisCpuS) / serverWallS),
+              responsesPerCpuSWithRedis: Math.round(received / Math.max(1e-9, serverCpuS + redisCpuS)),
+              redisCpuUsPerResponse: round3((redisCpuS * 1e6) / Math.max(1, received)),
+              crossNodePublished: published,
+              crossNodeReceived: crossReceived,
+              crossNodeDelivery: round3(crossReceived / Math.max(1, published)),
+            }
+          : undefined,
       memory: {
-        idle: perPeer(baseline.sample, joinedSample.sample),
-        loaded: perPeer(baseline.sample, afterLoad.sample),
-        baseline: baseline.sample,
-        joined: joinedSample.sample,
-        afterLoad: afterLoad.sample,
+        idle: perPeer(baseline, joinedSample),
+        loaded: perPeer(baseline, afterLoad),
+        baseline: baseline.map((b) => b.sample),
+        joined: joinedSample.map((b) => b.sample),
+        afterLoad: afterLoad.map((b) => b.sample),
       },
-      serverCounters: afterLoad.counters,
+      serverCounters,
       // A side whose event loop is busy nearly all the time is the one setting the pace.
       boundBy: serverElu >= 0.9 && window.elu < 0.9 ? 'server' : window.elu >= 0.9 && serverElu < 0.9 ? 'generator' : serverElu >= 0.9 ? 'both saturated' : 'neither (CPU contention?)',
     };
   } finally {
     if (gen && gen.exitCode === null) gen.kill('SIGKILL');
-    if (server.connected) server.send({ type: 'close' } satisfies ToChild);
-    await exited(server, 15_000);
+    for (const server of servers) if (server.connected) server.send({ type: 'close' } satisfies ToChild);
+    await Promise.all(servers.map((server) => exited(server, 15_000)));
+    await redis?.stop();
   }
 }
 
@@ -274,6 +349,7 @@ async function sampleServerCpu(server: ChildProcess): Promise<Sample & { cpuUs: 
   return { ...sample, cpuUs: sample.cpuUserUs + sample.cpuSystemUs };
 }
 
+const label = (kind: ServerKind, nodes: number): string => (nodes > 1 ? `${kind} ×${nodes} nodes` : kind);
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -306,12 +382,16 @@ async function main(): Promise<void> {
   console.log(`machine: ${os.cpus().length} CPUs, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}, Node ${process.version}`);
 
   const results: ServerResult[] = [];
+  // With --nodes N, spk runs as one node and as N nodes on the same load: the cluster's cost.
+  const runs: { kind: ServerKind; nodes: number }[] = cli.servers.flatMap((kind) =>
+    kind === 'spk' && cli.nodes > 1 ? [{ kind, nodes: 1 }, { kind, nodes: cli.nodes }] : [{ kind, nodes: 1 }],
+  );
   for (let round = 1; round <= cli.rounds; round++) {
     // Alternate the order so drift in the machine's background load does not favour one side.
-    const order = round % 2 === 1 ? cli.servers : [...cli.servers].reverse();
-    for (const kind of order) {
-      process.stdout.write(`round ${round}: ${kind} … `);
-      const result = await runOne(kind, cli, round);
+    const order = round % 2 === 1 ? runs : [...runs].reverse();
+    for (const { kind, nodes } of order) {
+      process.stdout.write(`round ${round}: ${label(kind, nodes)} … `);
+      const result = await runOne(kind, nodes, cli, round);
       results.push(result);
       console.log(`${result.responsesPerS.toLocaleString('en-US')} responses/s (server CPU ${result.serverCpuPct} %, generator CPU ${result.generatorCpuPct} %)`);
     }
@@ -323,7 +403,7 @@ async function main(): Promise<void> {
   ];
   for (const r of results) {
     rows.push([
-      r.server,
+      label(r.server, r.nodes),
       String(r.round),
       r.responsesPerS.toLocaleString('en-US'),
       r.rates.replies.toLocaleString('en-US'),
@@ -347,9 +427,33 @@ async function main(): Promise<void> {
 
   const summary: Record<string, number> = {};
   for (const kind of cli.servers) {
-    const mine = results.filter((r) => r.server === kind);
+    const mine = results.filter((r) => r.server === kind && r.nodes === 1);
     summary[`${kind} responses/s (median)`] = median(mine.map((r) => r.responsesPerS));
     summary[`${kind} responses per server CPU-second (median)`] = median(mine.map((r) => r.responsesPerServerCpuS));
+  }
+  const clustered = results.filter((r) => r.cluster !== undefined);
+  if (clustered.length > 0) {
+    const name = label('spk', cli.nodes);
+    const pick = (f: (r: ServerResult) => number) => median(clustered.map(f));
+    summary[`${name} responses/s (median)`] = pick((r) => r.responsesPerS);
+    summary[`${name} responses per server CPU-second, nodes summed (median)`] = pick((r) => r.responsesPerServerCpuS);
+    summary[`${name} responses per CPU-second, nodes + Redis (median)`] = pick((r) => r.cluster?.responsesPerCpuSWithRedis ?? 0);
+    summary[`${name} Redis CPU µs per response (median)`] = pick((r) => r.cluster?.redisCpuUsPerResponse ?? 0);
+    summary[`${name} heap B per peer per node, idle (median)`] = pick((r) => r.memory.idle.heapBytesPerPeer);
+    summary[`${name} cross-node delivery (median)`] = pick((r) => r.cluster?.crossNodeDelivery ?? 0);
+    const single = summary['spk responses per server CPU-second (median)'];
+    if (single) summary[`ratio ${name} / spk (per server CPU-second)`] = round3((summary[`${name} responses per server CPU-second, nodes summed (median)`] ?? 0) / single);
+    for (const r of clustered) {
+      const k = r.cluster!;
+      console.log(
+        `\n${name} round ${r.round}: node CPU ${k.nodeCpuS.join(' + ')} s, Redis ${k.redisCpuS} s (${k.redisCpuPct} % of a core, ${k.redisCpuUsPerResponse} µs per response); ` +
+          `${r.responsesPerServerCpuS.toLocaleString('en-US')} responses per node CPU-second, ${k.responsesPerCpuSWithRedis.toLocaleString('en-US')} counting Redis; ` +
+          `heap per peer per node ${r.memory.idle.perNode.map((p) => p.heapBytesPerPeer.toLocaleString('en-US')).join(' / ')} B; ` +
+          `cross-node offers+answers ${k.crossNodeReceived.toLocaleString('en-US')} received of ${k.crossNodePublished.toLocaleString('en-US')} published (${(k.crossNodeDelivery * 100).toFixed(1)} %)`,
+      );
+    }
+    const ratio = summary[`ratio ${name} / spk (per server CPU-second)`];
+    if (ratio !== undefined) console.log(`${name} / one spk node: ${ratio.toFixed(2)}× responses per server CPU-second (same load; Redis's CPU not counted in the nodes' figure)`);
   }
   const spk = summary['spk responses/s (median)'];
   const bt = summary['bittorrent-tracker responses/s (median)'];
@@ -387,6 +491,7 @@ async function main(): Promise<void> {
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version, loadAverageBefore: loadBefore, loadAverageAfter: loadAfter },
         config: cli.config,
         corkExperiment: cli.cork,
+        nodes: cli.nodes,
         world: { rooms: world.rooms.length, occupiedRooms: occupied, largestRoom: biggest, peersAlone: alone },
         summary,
         verdict,

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from './signal-support.js';
+import { startSignalProcess } from '../../../demo/test-support/signal-process.js';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -54,17 +55,32 @@ export async function startRedis(port?: number): Promise<Running> {
   return run('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], p, /Ready to accept connections/);
 }
 
-const CLI = fileURLToPath(new URL('../bin/spk-signal.js', import.meta.url));
-
-export async function startNode(nodeId: string, redisUrl: string, extra: string[] = [], port?: number): Promise<Running> {
-  const p = port ?? (await freePort());
-  return run(
-    process.execPath,
-    [CLI, '--port', String(p), '--redis-url', redisUrl, '--node-id', nodeId, '--client-ip-header', 'x-forwarded-for', '--no-contributions', '--log-level', 'info', ...extra],
-    p,
-    /"msg":"ready"/,
-  );
+export interface NodeOptions {
+  /** More flags (they come last, so they win). */
+  args?: string[];
+  port?: number;
+  /** PostgreSQL shared by the nodes for contributions; none: the node runs without them. */
+  databaseUrl?: string;
 }
+
+/** One `spk-signal` node of a cluster, through the one starter the tests share. */
+export async function startNode(nodeId: string, redisUrl: string, options: NodeOptions = {}): Promise<Running> {
+  const contributions = options.databaseUrl === undefined ? ['--no-contributions'] : [];
+  const node = await startSignalProcess({
+    port: options.port,
+    args: ['--redis-url', redisUrl, '--node-id', nodeId, '--client-ip-header', 'x-forwarded-for', ...contributions, ...(options.args ?? [])],
+    env: options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl },
+  });
+  return {
+    process: node.child,
+    port: node.port,
+    output: node.output,
+    stop: (signal = 'SIGTERM') => (signal === 'SIGKILL' ? node.kill() : node.stop()),
+  };
+}
+
+/** Response header naming the node (`127.0.0.1:<port>`) that answered through the test's nginx. */
+export const UPSTREAM_HEADER = 'x-spk-upstream';
 
 /** The example nginx config of the package, pointed at these upstream ports. */
 export async function startNginx(upstreams: number[]): Promise<Running & { dir: string }> {
@@ -74,7 +90,9 @@ export async function startNginx(upstreams: number[]): Promise<Running & { dir: 
   const conf = example
     .replace(/^\s*server 127\.0\.0\.1:\d+[^;]*;\n/gm, '')
     .replace('upstream spk_signal {', `upstream spk_signal {\n${upstreams.map((u) => `    server 127.0.0.1:${u} max_fails=1 fail_timeout=2s;`).join('\n')}`)
-    .replace(/listen \d+;/, `listen 127.0.0.1:${port};`);
+    .replace(/listen \d+;/, `listen 127.0.0.1:${port};`)
+    // Tests read which node answered a request (e.g. acknowledged a contribution report).
+    .replace('proxy_pass http://spk_signal;', `proxy_pass http://spk_signal;\n        add_header ${UPSTREAM_HEADER} $upstream_addr always;`);
   const full = `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log notice;\nevents {}\nhttp {\n  access_log off;\n  client_body_temp_path ${dir};\n  proxy_temp_path ${dir};\n  fastcgi_temp_path ${dir};\n  uwsgi_temp_path ${dir};\n  scgi_temp_path ${dir};\n${conf}\n}\n`;
   writeFileSync(join(dir, 'nginx.conf'), full);
   // nginx prints nothing on a good start: it is ready when its port answers.

@@ -57,7 +57,7 @@ describe('cluster over Redis', { timeout: 90_000 }, () => {
   before(async () => {
     redis = await startRedis();
     const url = `redis://127.0.0.1:${redis.port}`;
-    [a, b] = await Promise.all([startNode('node-a', url, NODE_FLAGS), startNode('node-b', url, NODE_FLAGS)]);
+    [a, b] = await Promise.all([startNode('node-a', url, { args: NODE_FLAGS }), startNode('node-b', url, { args: NODE_FLAGS })]);
     nginx = await startNginx([a.port, b.port]);
   });
 
@@ -221,7 +221,7 @@ describe('cluster over Redis', { timeout: 90_000 }, () => {
     t.diagnostic(`P2P signalling resumed ${recoveredMs} ms after kill -9 (reconnect + re-announce + offer/answer)`);
     // The dead node's entries leave everyone's view once their TTL (peer timeout 8 s) passes.
     await waitFor(async () => (await swarmPeers(b.port, infoHash)) === 2, 15_000, "the dead node's peers to expire");
-    a = await startNode('node-a', `redis://127.0.0.1:${redis.port}`, NODE_FLAGS, a.port);
+    a = await startNode('node-a', `redis://127.0.0.1:${redis.port}`, { args: NODE_FLAGS, port: a.port });
   });
 
   test('Redis stopped: nodes serve local peers and say so; Redis back: they resync without restart', async () => {
