@@ -9,10 +9,12 @@
  * Node stats: `spk:node:<node>` (JSON, expires after 3 refresh periods) listed in the sorted set
  * `spk:nodes`, for cluster-wide totals. Sessions: `spk:sess:<sha256>`, peer claims `spk:peer:<hex>`,
  * shared report book `spk:rep:<cid>:<hex>`, bans `spk:ban:<cid>:<hex>` announced on `spk:all`.
+ * Connections per client address: `spk:ip:<address>` (see address-caps.ts).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { AddressCaps } from './address-caps.js';
 import { binaryToHex, parsePeerId } from './ids.js';
 import type { SessionStore, SharedSession } from './sessions.js';
 
@@ -47,6 +49,8 @@ export interface ClusterHandlers {
   stats(): Record<string, number>;
   /** Sessions open here `[secret, room, address, peer ids]`, refreshed like members. */
   openSessions(): Iterable<[string, string, string, Iterable<string>]>;
+  /** Open connections per client address on this node, for the cluster-wide cap. */
+  addressCounts(): Iterable<[string, number]>;
 }
 
 /** Session secrets never leave the node in clear: Redis keys and claims use their SHA-256. */
@@ -65,6 +69,8 @@ export class Cluster implements SessionStore {
   private readonly sub: Redis;
   private readonly timer: NodeJS.Timeout;
   private readonly channel: string;
+  /** Cluster-wide per-address connection counts. */
+  readonly addresses: AddressCaps;
 
   constructor(readonly options: ClusterOptions, private readonly handlers: ClusterHandlers, private readonly log: Logger) {
     const common = {
@@ -78,6 +84,8 @@ export class Cluster implements SessionStore {
     this.pub = new Redis(options.redisUrl, common);
     // The subscriber needs its offline queue: ioredis re-subscribes through it after a reconnect.
     this.sub = new Redis(options.redisUrl, { ...common, enableOfflineQueue: true, maxRetriesPerRequest: null });
+    // The incarnation keeps a restarted process from inheriting the counts of the one that died.
+    this.addresses = new AddressCaps(this.pub, `${options.nodeId}/${randomBytes(4).toString('hex')}`, options.refreshMs * 3);
     this.pub.on('error', () => undefined);
     this.sub.on('error', () => undefined);
     this.pub.on('ready', () => this.onReady());
@@ -104,7 +112,7 @@ export class Cluster implements SessionStore {
     if (!this.up) return;
     this.up = false;
     this.outages++;
-    this.log.warn({ node: this.options.nodeId }, 'cluster: Redis unreachable; serving local peers only until it returns');
+    this.log.warn({ node: this.options.nodeId }, 'cluster: Redis unreachable; serving local peers only, and capping connections per address on this node alone, until it returns');
   }
 
   private onMessage(payload: Buffer): void {
@@ -131,6 +139,7 @@ export class Cluster implements SessionStore {
       batch.pexpire(roomKey(cid), this.options.peerTtlMs);
     }
     for (const [session, room, address, peers] of this.handlers.openSessions()) this.writeSession(batch, session, room, address, peers, true);
+    this.addresses.write(batch, this.handlers.addressCounts(), now);
     batch.set(`spk:node:${this.options.nodeId}`, JSON.stringify({ at: now, ...this.handlers.stats() }), 'PX', this.options.refreshMs * 3);
     // The node list is a sorted set by expiry (no KEYS scan); dead nodes fall out by score.
     batch.zadd('spk:nodes', now + this.options.refreshMs * 3, this.options.nodeId);
@@ -296,6 +305,11 @@ export class Cluster implements SessionStore {
 
   async close(): Promise<void> {
     clearInterval(this.timer);
+    if (this.up) {
+      const batch = this.pub.pipeline();
+      this.addresses.forget(batch, [...this.handlers.addressCounts()].map(([address]) => address));
+      await Promise.race([batch.exec().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 500).unref())]);
+    }
     this.pub.disconnect();
     this.sub.disconnect();
   }

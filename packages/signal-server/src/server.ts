@@ -83,6 +83,8 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
   const connections = new Set<Connection>();
   const perIp = new Map<string, number>();
   let connectionsRefused = 0;
+  /** Cluster mode: upgrades decided on this node's per-address cap alone because Redis was away or slow. */
+  let addressCapFallbacks = 0;
   const refusedByKind = new Map<string, number>();
   let nextId = 1;
   let closing: Promise<void> | undefined;
@@ -107,6 +109,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
           for (const room of rooms.rooms.values()) for (const swarm of room.swarms.values()) for (const peerId of swarm.peers.keys()) yield [room.cid, swarm.infoHash, peerId];
         },
         openSessions: () => sessions.openSessions(),
+        addressCounts: () => perIp.entries(),
         stats: () => {
           const { rooms: _r, uptimeSeconds: _u, ...counts } = stats();
           return counts;
@@ -163,11 +166,45 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     if (options.maxConnectionsPerIp > 0 && (perIp.get(ip) ?? 0) >= options.maxConnectionsPerIp) return rejectUpgrade(socket, 429, 'Too Many Requests', 'per-ip');
     const now = options.now();
     const decision = admit(req, url.searchParams, options, now);
+    if (cluster !== undefined && options.maxConnectionsPerIp > 0) {
+      if (cluster.up) return upgradeInCluster(cluster, req, socket, head, ip, decision, now);
+      addressCapFallbacks++;
+    }
+    completeUpgrade(req, socket, head, ip, decision, now, undefined);
+  };
+
+  /**
+   * The cap counts every node's connections from this address: the slot is taken here first (so
+   * concurrent upgrades from one address count each other), then Redis checks the total in one
+   * round trip. If Redis is away or slow, the local cap (already checked) alone decides.
+   */
+  const upgradeInCluster = (cluster: Cluster, req: IncomingMessage, socket: Duplex, head: Buffer, ip: string, decision: ReturnType<typeof admit>, now: number) => {
+    const reserved = (perIp.get(ip) ?? 0) + 1;
+    perIp.set(ip, reserved);
+    // ws answers a broken handshake itself and never calls back: the socket's close frees the slot.
+    const abandon = () => releaseIp(ip);
+    socket.once('close', abandon);
+    void cluster.addresses.admit(ip, reserved, options.maxConnectionsPerIp).then((verdict) => {
+      if (verdict === undefined) addressCapFallbacks++;
+      if (socket.destroyed) return;
+      if (verdict === false) {
+        socket.off('close', abandon);
+        releaseIp(ip);
+        return rejectUpgrade(socket, 429, 'Too Many Requests', 'per-ip');
+      }
+      if (closing) return rejectUpgrade(socket, 503, 'Service Unavailable', 'shutdown');
+      completeUpgrade(req, socket, head, ip, decision, now, abandon);
+    });
+  };
+
+  /** `abandon`: the slot was already taken (cluster mode), and this close listener gives it back. */
+  const completeUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer, ip: string, decision: ReturnType<typeof admit>, now: number, abandon: (() => void) | undefined) => {
     wss.handleUpgrade(req, socket, head, (ws) => {
       // ws has its own error listener on the socket from here on.
       socket.off('error', destroySocket);
       // Counted once the handshake succeeded: ws answers a broken handshake itself and never calls back.
-      perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+      if (abandon === undefined) perIp.set(ip, (perIp.get(ip) ?? 0) + 1);
+      else socket.off('close', abandon);
       if (!decision.ok) {
         // Policy refusals complete the handshake so that browsers can read the close code and reason.
         countRefusal(decision.kind);
@@ -185,6 +222,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     const count = (perIp.get(ip) ?? 1) - 1;
     if (count <= 0) perIp.delete(ip);
     else perIp.set(ip, count);
+    if (cluster?.up && options.maxConnectionsPerIp > 0) cluster.addresses.set(ip, Math.max(0, count));
   };
 
   const openConnection = (socket: WebSocket, ip: string, room: Room, session: string | undefined, region: string, now: number) => {
@@ -341,7 +379,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     options,
     stats,
     room: roomInfo,
-    metrics: () => renderMetrics(stats(), hub.failuresByKind, refusedByKind, cluster === undefined ? undefined : { node: options.nodeId, up: cluster.up, outages: cluster.outages, published: cluster.published, received: cluster.received }),
+    metrics: () => renderMetrics(stats(), hub.failuresByKind, refusedByKind, cluster === undefined ? undefined : { node: options.nodeId, up: cluster.up, outages: cluster.outages, published: cluster.published, received: cluster.received, addressCapFallbacks }),
     async listen(port = 0, host = '127.0.0.1') {
       if (!httpServer.listening) {
         await new Promise<void>((resolve, reject) => {
@@ -479,6 +517,7 @@ interface ClusterFigures {
   outages: number;
   published: number;
   received: number;
+  addressCapFallbacks: number;
 }
 
 function renderMetrics(stats: SignalStats, failures: Map<string, number>, refused: Map<string, number>, cluster: ClusterFigures | undefined): string {
@@ -498,6 +537,7 @@ function renderMetrics(stats: SignalStats, failures: Map<string, number>, refuse
     metric('spk_signal_redis_outages_total', 'counter', 'Times this node lost Redis.', cluster.outages);
     metric('spk_signal_cluster_published_total', 'counter', 'Offers and answers sent to other nodes.', cluster.published);
     metric('spk_signal_cluster_received_total', 'counter', 'Offers and answers received from other nodes.', cluster.received);
+    metric('spk_signal_address_cap_local_total', 'counter', 'Upgrades decided on this node\'s per-address cap alone because Redis was away or slow.', cluster.addressCapFallbacks);
   }
   metric('spk_signal_rooms', 'gauge', 'Rooms (videos) with at least one connection.', stats.rooms);
   metric('spk_signal_swarms', 'gauge', 'Swarms (renditions) with at least one peer.', stats.swarms);
