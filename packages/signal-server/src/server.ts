@@ -202,7 +202,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
       dropped: 0,
       closing: false,
       alive: true,
-      held: false,
+      queued: undefined,
       congestedSince: 0,
     };
     connections.add(conn);
@@ -452,6 +452,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
               resolve();
             });
             conn.closing = true;
+            hub.batch.flushTarget(conn);
             conn.socket.close(CloseCode.goingAway, 'server shutting down');
           }),
       ),
