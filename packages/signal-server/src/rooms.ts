@@ -5,6 +5,7 @@
  */
 import type { WebSocket } from 'ws';
 import { flatLatin1 } from './ids.js';
+import { unsent } from './write-batch.js';
 
 export interface Connection {
   readonly id: number;
@@ -23,8 +24,8 @@ export interface Connection {
   closing: boolean;
   /** Answered the last ping. */
   alive: boolean;
-  /** Its socket is corked until the end of this event-loop turn (see write-batch.ts). */
-  held: boolean;
+  /** Frames sent this event-loop turn, written at its end (see write-batch.ts). */
+  queued: string[] | undefined;
   /** Since when (ms) its unsent bytes have been over `maxBufferedBytes`; 0 = not over. */
   congestedSince: number;
 }
@@ -213,7 +214,7 @@ export function pickTargets(swarm: Swarm, self: Member, count: number, region: s
   if (count <= 0 || list.length <= 1) return picked;
   const room = swarm.room;
   const eligible = (member: Member) =>
-    member !== self && !picked.includes(member) && !isBlocked(room, member, now) && member.conn.socket.bufferedAmount <= maxBuffered;
+    member !== self && !picked.includes(member) && !isBlocked(room, member, now) && unsent(member.conn) <= maxBuffered;
   if (list.length <= count * 3 || (region !== '' && list.length <= 64)) {
     // Small swarm: shuffle a copy once, then take same-region members before the others. With a
     // region, random probing could miss the few same-region members, so swarms up to 64 are scanned.

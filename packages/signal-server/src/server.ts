@@ -240,7 +240,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
       dropped: 0,
       closing: false,
       alive: true,
-      held: false,
+      queued: undefined,
       congestedSince: 0,
     };
     connections.add(conn);
@@ -490,6 +490,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
               resolve();
             });
             conn.closing = true;
+            hub.batch.flushTarget(conn);
             conn.socket.close(CloseCode.goingAway, 'server shutting down');
           }),
       ),

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { isBinaryId } from './ids.js';
 import type { ResolvedOptions } from './options.js';
 import { isBlocked, pickTargets, safetyOf, type Connection, type Member, type Rooms, type Swarm } from './rooms.js';
-import { WriteBatch } from './write-batch.js';
+import { unsent, WriteBatch } from './write-batch.js';
 import type { Cluster, ClusterMessage } from './cluster.js';
 
 export interface HubCounters {
@@ -202,7 +202,7 @@ export class SignalHub {
     const target = room?.swarms.get(message.ih)?.peers.get(message.to);
     if (room === undefined || target === undefined || target.conn.closing) return;
     const now = this.options.now();
-    if (isBlocked(room, target, now) || target.conn.socket.bufferedAmount > this.options.maxBufferedBytes) return;
+    if (isBlocked(room, target, now) || unsent(target.conn) > this.options.maxBufferedBytes) return;
     if (typeof message.sdp !== 'string' || message.sdp.length > this.options.maxSdpLength) return;
     const prefix = `{"action":"announce","info_hash":${JSON.stringify(message.ih)},"peer_id":${JSON.stringify(message.from)},"offer_id":${JSON.stringify(message.oid)}`;
     if (message.t === 'offer') {
@@ -275,7 +275,7 @@ export class SignalHub {
     if (isBlocked(conn.room, target, now) || isBlocked(conn.room, member, now)) {
       return this.fail(conn, 'answer', 'a peer of this answer is blocked in this room', 'announce', infoHash);
     }
-    if (target.conn.socket.bufferedAmount > this.options.maxBufferedBytes) {
+    if (unsent(target.conn) > this.options.maxBufferedBytes) {
       return this.fail(conn, 'answer', 'the offering peer is not reading its messages', 'announce', infoHash);
     }
     member.lastAnnounce = now;
@@ -319,7 +319,7 @@ export class SignalHub {
   /** Notes when a peer went over `maxBufferedBytes`; closes it once it stayed over `slowPeerTimeoutMs`. */
   checkCongestion(conn: Connection, now: number): void {
     if (conn.closing) return;
-    const buffered = conn.socket.bufferedAmount;
+    const buffered = unsent(conn);
     if (buffered <= this.options.maxBufferedBytes) {
       conn.congestedSince = 0;
     } else if (conn.congestedSince === 0) {
@@ -334,6 +334,7 @@ export class SignalHub {
     if (conn.closing) return;
     conn.closing = true;
     this.log.info({ conn: conn.id, ip: conn.ip, room: conn.room.cid, code, reason }, 'closing connection');
+    this.batch.flushTarget(conn);
     conn.socket.close(code, reason);
   }
 }

@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { WriteBatch } from '../src/write-batch.js';
+import { unsent, WriteBatch, type BatchTarget } from '../src/write-batch.js';
 import { createRoomToken, verifyRoomToken, type SignalServerOptions } from '../src/index.js';
 import { announce, binaryId, CID, offer, OTHER_CID, startServer, TestClient, waitFor } from './signal-support.js';
 
@@ -383,7 +383,7 @@ describe('backpressure', () => {
 });
 
 describe('write batching', () => {
-  it('corks a real ws socket for the rest of the turn and delivers every frame in order', async () => {
+  it('writes one turn of frames to a real ws socket in one write, in order, whatever their size', async () => {
     const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await once(wss, 'listening');
     try {
@@ -392,19 +392,36 @@ describe('write batching', () => {
       await client.opened;
       const [socket] = await accepted;
       const batch = new WriteBatch();
-      const target = { socket, held: false };
+      const target: BatchTarget = { socket, queued: undefined };
       // The private field write-batch.ts relies on; if ws renames it this test says so.
-      const raw = (socket as unknown as { _socket: { writableCorked: number } })._socket;
-      for (let i = 0; i < 5; i++) batch.send(target, JSON.stringify({ i }));
+      const raw = (socket as unknown as { _socket: { write: (chunk: Buffer) => boolean } })._socket;
+      let writes = 0;
+      const write = raw.write;
+      raw.write = function (this: unknown, chunk: Buffer) {
+        writes++;
+        return write.call(this, chunk);
+      };
+      // Each frame length form (7-bit, 16-bit, 64-bit) and text that is not ASCII.
+      const texts = ['', 'x'.repeat(125), 'é'.repeat(63), 'y'.repeat(126), 'z'.repeat(70_000), '\u00ff\u0100 ✓'];
+      texts.forEach((text, i) => batch.send(target, JSON.stringify({ i, text })));
       assert.equal(batch.isBatching(), true);
-      assert.equal(raw.writableCorked, 1, 'held once, however many frames');
-      assert.equal(target.held, true);
+      assert.equal(writes, 0, 'nothing written before the end of the turn');
+      assert.equal(unsent(target) >= 70_000, true, 'queued frames count as unsent');
       await new Promise((resolve) => setImmediate(resolve));
-      assert.equal(raw.writableCorked, 0);
-      assert.equal(target.held, false);
-      await waitFor(() => client.messages.length === 5, 3000, 'five frames');
-      assert.deepEqual(client.messages.map((m) => m.i), [0, 1, 2, 3, 4]);
-      client.close();
+      assert.equal(writes, 1, 'one write for the whole turn');
+      assert.equal(target.queued, undefined);
+      await waitFor(() => client.messages.length === texts.length, 3000, 'every frame');
+      assert.deepEqual(client.messages.map((m) => m.text), texts);
+      // Flushed before a close: the frame precedes the close frame.
+      batch.send(target, JSON.stringify({ i: 'last' }));
+      batch.flushTarget(target);
+      socket.close(4000, 'done');
+      const closed = await client.waitClosed(3000);
+      assert.equal(closed.code, 4000);
+      assert.equal(client.messages.at(-1)?.i, 'last');
+      // After the close nothing more is written.
+      batch.send(target, JSON.stringify({ i: 'after' }));
+      assert.equal(target.queued, undefined);
     } finally {
       wss.close();
     }
