@@ -39,7 +39,7 @@ describe('per-address connection cap across the cluster', { timeout: 40_000 }, (
   before(async () => {
     redis = await startRedis();
     const url = `redis://127.0.0.1:${redis.port}`;
-    [a, b] = await Promise.all([startNode('caps-a', url, NODE_FLAGS), startNode('caps-b', url, NODE_FLAGS)]);
+    [a, b] = await Promise.all([startNode('caps-a', url, { args: NODE_FLAGS }), startNode('caps-b', url, { args: NODE_FLAGS })]);
     nginx = await startNginx([a.port, b.port]);
   });
 
