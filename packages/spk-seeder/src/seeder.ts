@@ -190,6 +190,7 @@ export class Seeder {
           this.log.warn('cache cap reached: the rest of this video is not cached', { cid: video.cid, cacheMaxBytes: this.config.cacheMaxBytes, missing: video.missing().length });
           return;
         }
+        this.log.debug('segment cached', { cid: video.cid, segment: segment.path, bytes: data.byteLength });
         swarm.segmentChanged(segment.path);
       }
       await this.cache.flush();

@@ -10,8 +10,8 @@
  * of each stream (answered from storage) and sets that timeout as long as timers allow,
  * rejoining periodically.
  */
-import './node-globals.js';
-import { Core, generateStreamShortId, type CoreConfig } from 'p2p-media-loader-core';
+import type { Core as CoreType, CoreConfig } from 'p2p-media-loader-core';
+import { Core, generateStreamShortId } from './core-module.js';
 import { CachedSegments, LimitedSegmentStorage, SegmentMap, trackerUrlFor, type UploadLimiter } from 'videojs-spk-p2p/node';
 import type { DiskCache } from './disk-cache.js';
 import { errorMessage, type Logger } from './log.js';
@@ -32,7 +32,7 @@ export interface SwarmEvents {
 }
 
 export class VideoSwarm {
-  private readonly core: Core;
+  private readonly core: CoreType;
   private readonly map: SegmentMap;
   private readonly storage: LimitedSegmentStorage;
   private readonly cached: CachedSegments;
