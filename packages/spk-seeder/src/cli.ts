@@ -4,7 +4,6 @@
  */
 import { ConfigError, parseConfig, usage } from './config.js';
 import { errorMessage, jsonLogger } from './log.js';
-import { Seeder } from './seeder.js';
 
 let config: ReturnType<typeof parseConfig>;
 try {
@@ -20,6 +19,8 @@ if (config === 'help') {
 }
 
 const log = jsonLogger(config.logLevel);
+// Loaded only now: the P2P engine and WebRTC are not needed to print help or refuse a flag.
+const { Seeder } = await import('./seeder.js');
 const seeder = await Seeder.start(config, log).catch((error: unknown) => {
   log.error('cannot start', { error: errorMessage(error), cacheDir: config.cacheDir });
   process.exit(1);

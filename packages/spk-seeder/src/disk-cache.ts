@@ -118,7 +118,8 @@ export class DiskCache implements SegmentBytesStore {
     const previous = this.entries.get(key);
     const room = this.options.maxBytes - (this.used - (previous?.bytes ?? 0));
     if (data.byteLength > this.options.maxBytes) return false;
-    if (data.byteLength > room && !this.makeRoom(data.byteLength - room, key, keepUsedSince, true)) return false;
+    const victims = data.byteLength > room ? this.victimsFor(data.byteLength - room, key, keepUsedSince) : [];
+    if (!victims) return false;
     const file = `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.seg`;
     try {
       await writeFile(join(this.options.dir, SEGMENTS, `${file}.tmp`), new Uint8Array(data));
@@ -129,7 +130,7 @@ export class DiskCache implements SegmentBytesStore {
       if (code === 'ENOSPC' || code === 'EDQUOT') throw new DiskFullError(`disk full writing to ${this.options.dir}`);
       throw error;
     }
-    if (data.byteLength > room) this.makeRoom(data.byteLength - room, key, keepUsedSince, false);
+    await this.evict(victims);
     if (previous) this.used -= previous.bytes;
     const entry: IndexEntry = { cid, segment, file, bytes: data.byteLength, lastUsed: 0 };
     this.entries.set(key, entry);
@@ -159,21 +160,27 @@ export class DiskCache implements SegmentBytesStore {
     void this.flush();
   }
 
-  /** Frees `bytes` by least recently used; `dryRun` only says whether it can. */
-  private makeRoom(bytes: number, except: string, keepUsedSince: number | undefined, dryRun: boolean): boolean {
-    const victims = [...this.entries.entries()].filter(([key]) => key !== except).sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
+  /** The least recently used entries that free `bytes`, or undefined when only newer ones than `keepUsedSince` would. */
+  private victimsFor(bytes: number, except: string, keepUsedSince: number | undefined): Array<[string, IndexEntry]> | undefined {
+    const candidates = [...this.entries.entries()].filter(([key]) => key !== except).sort(([, a], [, b]) => a.lastUsed - b.lastUsed);
+    const victims: Array<[string, IndexEntry]> = [];
     let freed = 0;
-    for (const [key, entry] of victims) {
+    for (const candidate of candidates) {
       if (freed >= bytes) break;
-      if (keepUsedSince !== undefined && entry.lastUsed >= keepUsedSince) return false;
-      freed += entry.bytes;
-      if (!dryRun) {
-        this.drop(key, entry);
-        void rm(join(this.options.dir, SEGMENTS, entry.file), { force: true });
-        this.options.log.debug('evicted', { cid: entry.cid, segment: entry.segment, bytes: entry.bytes });
-      }
+      if (keepUsedSince !== undefined && candidate[1].lastUsed >= keepUsedSince) return undefined;
+      freed += candidate[1].bytes;
+      victims.push(candidate);
     }
-    return freed >= bytes;
+    return freed >= bytes ? victims : undefined;
+  }
+
+  private async evict(victims: ReadonlyArray<[string, IndexEntry]>): Promise<void> {
+    for (const [key, entry] of victims) {
+      if (this.entries.get(key) !== entry) continue;
+      this.drop(key, entry);
+      this.options.log.debug('evicted', { cid: entry.cid, segment: entry.segment, bytes: entry.bytes });
+    }
+    await Promise.all(victims.map(([, entry]) => rm(join(this.options.dir, SEGMENTS, entry.file), { force: true })));
   }
 
   /** A logical clock: orders uses without trusting the wall clock across restarts. */
@@ -254,7 +261,7 @@ export class DiskCache implements SegmentBytesStore {
       if (!known.has(file)) await rm(join(dir, SEGMENTS, file), { force: true });
     }
     // A lowered cap takes effect at once.
-    if (this.used > this.options.maxBytes) this.makeRoom(this.used - this.options.maxBytes, '', undefined, false);
+    if (this.used > this.options.maxBytes) await this.evict(this.victimsFor(this.used - this.options.maxBytes, '', undefined) ?? []);
     log.info('disk cache opened', { dir, segments: this.entries.size, bytes: this.used, maxBytes: this.options.maxBytes });
   }
 }
