@@ -12,6 +12,7 @@ export interface MetricsSnapshot {
   gatewayRequests: number;
   gatewayBytes: number;
   uploadsRefused: number;
+  peersRefused: number;
   videos: number;
 }
 
@@ -25,6 +26,7 @@ const METRICS: ReadonlyArray<[keyof MetricsSnapshot, 'counter' | 'gauge', string
   ['gatewayRequests', 'counter', 'spk_seeder_gateway_requests_total', 'Playlist and segment requests sent to gateways.'],
   ['gatewayBytes', 'counter', 'spk_seeder_gateway_bytes_total', 'Playlist and segment bytes received from gateways.'],
   ['uploadsRefused', 'counter', 'spk_seeder_uploads_refused_total', 'Peer requests answered "absent" by the upload cap.'],
+  ['peersRefused', 'counter', 'spk_seeder_peers_refused_total', 'WebRTC connections closed by the --max-peers cap.'],
   ['videos', 'gauge', 'spk_seeder_videos', 'Videos being seeded.'],
 ];
 

@@ -11,6 +11,7 @@ import { errorMessage, type Logger } from './log.js';
 import { serveMetrics, type MetricsServer, type MetricsSnapshot } from './metrics.js';
 import { DiskBlockFetcher } from './verified-blocks.js';
 import { SeededVideo, type VideoCounters } from './video.js';
+import { capPeers } from './peer-cap.js';
 import { VideoSwarm } from './video-swarm.js';
 
 const RETRY_MS = 30_000;
@@ -21,7 +22,8 @@ interface Seeded {
 }
 
 export class Seeder {
-  readonly counters: VideoCounters & { uploadedBytes: number; uploadsRefused: number } = {
+  readonly counters: VideoCounters & { uploadedBytes: number; uploadsRefused: number; peersRefused: number } = {
+    peersRefused: 0,
     gatewayRequests: 0,
     gatewayBytes: 0,
     verificationFailures: 0,
@@ -59,6 +61,10 @@ export class Seeder {
     });
     const blocks = new DiskBlockFetcher(join(config.cacheDir, 'blocks'), config.gateways, (message) => log.warn('gateway problem', { problem: message }));
     seeder = new Seeder(config, cache, blocks, log);
+    capPeers(config.maxPeers, () => {
+      seeder.counters.peersRefused += 1;
+      log.debug('peer refused', { maxPeers: config.maxPeers });
+    });
     if (config.metricsPort !== undefined) {
       const server = await serveMetrics(config.metricsHost, config.metricsPort, () => seeder.snapshot());
       seeder.metricsServer = server;
@@ -83,6 +89,7 @@ export class Seeder {
       gatewayRequests: this.counters.gatewayRequests + this.blocks.blocksFetched,
       gatewayBytes: this.counters.gatewayBytes + this.blocks.bytesFetched,
       uploadsRefused: this.counters.uploadsRefused,
+      peersRefused: this.counters.peersRefused,
       videos: [...this.videos.values()].filter((seeded) => seeded.swarm !== undefined).length,
     };
   }

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +119,27 @@ describe('spk-seeder against gateways', () => {
       assert.equal(metrics.spk_seeder_gateway_requests_total, 0);
     } finally {
       await offline.stop();
+    }
+  });
+
+  it('--max-peers: connections over the cap are closed; two other seeders in its swarms get one between them', async () => {
+    const filled = cacheDir();
+    const first = startSeeder(['--cid', media.cid, '--gateway', gateway.url, '--signal', tracker.url, '--cache-dir', filled]);
+    await first.waitForLog((line) => line.msg === 'video cached', 'the fill');
+    await first.stop();
+    const copies = [cacheDir(), cacheDir()];
+    for (const copy of copies) cpSync(filled, copy, { recursive: true });
+    const capped = startSeeder(['--cid', media.cid, '--gateway', gateway.url, '--signal', tracker.url, '--cache-dir', filled, '--max-peers', '1', '--log-level', 'debug']);
+    const others = copies.map((dir) => startSeeder(['--cid', media.cid, '--gateway', gateway.url, '--signal', tracker.url, '--cache-dir', dir]));
+    try {
+      await capped.waitForLog((line) => line.msg === 'joined swarms', 'joining');
+      // Three renditions, three swarms: the other two seeders try up to six connections to it.
+      await capped.waitForLog((line) => line.msg === 'peer refused', 'a refused peer');
+      const metrics = await capped.metrics();
+      assert.ok((metrics.spk_seeder_peers_refused_total ?? 0) > 0, JSON.stringify(metrics));
+      assert.ok((metrics.spk_seeder_peers ?? 0) <= 1, `${metrics.spk_seeder_peers} peers`);
+    } finally {
+      await Promise.all([capped.stop(), ...others.map((other) => other.stop())]);
     }
   });
 });
