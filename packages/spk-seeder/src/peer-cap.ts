@@ -8,6 +8,8 @@
 import TrackerClient, { type PeerConnection } from 'bittorrent-tracker';
 
 const live = new Set<PeerConnection>();
+/** Per tracker client (one swarm), the one connection being made or kept with each remote peer id. */
+const byRemote = new WeakMap<object, Map<string, PeerConnection>>();
 let limit = Number.POSITIVE_INFINITY;
 let refused: () => void = () => {};
 let installed = false;
@@ -21,6 +23,19 @@ export function capPeers(maxPeers: number, onRefused: () => void): void {
   TrackerClient.prototype.emit = function (this: TrackerClient, event: string, ...args: unknown[]): boolean {
     const peer = args[0] as PeerConnection | undefined;
     if (event !== 'peer' || !peer || live.has(peer)) return emit.call(this, event, ...args);
+    const remotes = byRemote.get(this) ?? new Map<string, PeerConnection>();
+    byRemote.set(this, remotes);
+    const remoteId = peer.id;
+    if (remoteId !== undefined && remotes.has(remoteId)) {
+      /*
+       * A browser sends several offers per announce and keeps the first connection that opens;
+       * the core here would answer them all and keep the first that opens on this side, which
+       * is not always the same one: each side then closed the one the other kept, and the viewer
+       * lost the seeder a second after meeting it. One connection per remote peer per swarm.
+       */
+      queueMicrotask(() => peer.destroy());
+      return false;
+    }
     if (live.size >= limit) {
       refused();
       // After the tracker client's own next step (it signals the offer right after this event).
@@ -28,7 +43,11 @@ export function capPeers(maxPeers: number, onRefused: () => void): void {
       return false;
     }
     live.add(peer);
-    peer.once('close', () => live.delete(peer));
+    if (remoteId !== undefined) remotes.set(remoteId, peer);
+    peer.once('close', () => {
+      live.delete(peer);
+      if (remoteId !== undefined && remotes.get(remoteId) === peer) remotes.delete(remoteId);
+    });
     return emit.call(this, event, ...args);
   };
 }

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { appendFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -36,6 +37,8 @@ export function startSeeder(args: readonly string[], env: NodeJS.ProcessEnv = {}
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
+    // For a look at the engine's own `DEBUG=p2pml-core:*` output.
+    if (process.env.SPK_SEEDER_TEST_STDERR) appendFileSync(process.env.SPK_SEEDER_TEST_STDERR, chunk);
   });
   createInterface({ input: child.stdout! }).on('line', (text) => {
     let line: LogLine;
