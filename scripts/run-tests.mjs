@@ -9,7 +9,7 @@ import { startTestPostgres } from './test-postgres.mjs';
 import { hasWtrFiles, runWtr } from './run-wtr.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
-const testRoots = ['packages/signal-server/test', 'packages/videojs-spk-p2p/test', 'packages/spk-player-element/test', 'demo/test'];
+const testRoots = ['packages/signal-server/test', 'packages/videojs-spk-p2p/test', 'packages/spk-player-element/test', 'packages/spk-seeder/test', 'demo/test'];
 
 function findTests(dir) {
   let entries;

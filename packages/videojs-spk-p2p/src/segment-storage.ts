@@ -105,6 +105,11 @@ export class LimitedSegmentStorage implements SegmentStorage {
     return data;
   }
 
+  /** The backing store gained or lost segments of a stream: its peers are told what we hold now. */
+  backingChanged(streamId: string): void {
+    this.onChange?.(streamId);
+  }
+
   /** Makes the core re-announce every stream's segments to its peers. */
   announceAll(): void {
     for (const streamId of this.streams.keys()) this.onChange?.(streamId);

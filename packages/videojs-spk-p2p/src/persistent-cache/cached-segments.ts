@@ -8,10 +8,21 @@ import type { Segment } from 'p2p-media-loader-core';
 import type { SegmentVerdict } from '../integrity/segment-verifier.js';
 import { segmentIdentity } from '../segment-identity.js';
 import type { SegmentBackingStore } from '../segment-storage.js';
-import type { PersistentSegmentCache } from './segment-cache.js';
+
+/**
+ * Where segment bytes are kept, by video and segment identity: the browser's IndexedDB cache
+ * (segment-cache.ts) or the seeder's disk cache. Reads are checked here, not there.
+ */
+export interface SegmentBytesStore {
+  has(videoCid: string, segment: string): boolean;
+  get(videoCid: string, segment: string): Promise<ArrayBuffer | undefined>;
+  put(videoCid: string, segment: string, data: ArrayBuffer): Promise<boolean>;
+  delete(videoCid: string, segment: string): Promise<void>;
+  close(): void;
+}
 
 export interface CachedSegmentsOptions {
-  cache: PersistentSegmentCache;
+  cache: SegmentBytesStore;
   videoCid: string;
   masterUrl: string;
   verify(url: string, byteRange: { start: number; end: number } | undefined, data: ArrayBuffer): Promise<SegmentVerdict>;
@@ -34,7 +45,7 @@ export class CachedSegments implements SegmentBackingStore {
     this.prefix = `${STORAGE_STREAM_PREFIX}${options.videoCid}-`;
   }
 
-  get cache(): PersistentSegmentCache {
+  get cache(): SegmentBytesStore {
     return this.options.cache;
   }
 
