@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import type { Page, Request } from 'playwright-core';
 import { SAMPLE_CID, SAMPLE_MANIFEST_PATH } from '../../../demo/media/sample.js';
 import { createSignalServer, type SignalServer } from '../../signal-server/src/index.js';
+import { waitFor } from '../../../demo/test-support/wait-for.js';
 import { addPlayer, openPage, pageErrors, startFixture, waitForTime, type Fixture } from './support.js';
 
 let fixture: Fixture;
@@ -79,12 +80,19 @@ test('with P2P on and the persistent cache open, the early-fetched first segment
     assert.deepEqual(duplicatesOf(media), [], 'no URL was requested twice');
     const firstSegment = media.find((request) => request.url.endsWith('_0.ts'));
     assert.equal(firstSegment?.type, 'fetch', 'the first segment came from the early fetch');
-    const stats = (await page.$eval(player, (el) => (el as unknown as { stats(): { mode: string; segments: { cdn: number } } | null }).stats())) as {
-      mode: string;
-      segments: { cdn: number };
-    } | null;
+    interface Stats { mode: string; segments: { cdn: number }; verification: { source: string; httpChecked: number } }
+    // The early-fetched first segment still starts the engine: it joins the room of the CID and
+    // its verifier checks what came over HTTP (the early fetch once started neither).
+    await page.waitForFunction(
+      (selector) => (document.querySelector(selector) as unknown as { stats(): Stats | null }).stats()?.verification.source === 'cid',
+      player,
+      { timeout: 30_000 },
+    );
+    const stats = (await page.$eval(player, (el) => (el as unknown as { stats(): Stats | null }).stats())) as Stats | null;
     assert.equal(stats?.mode, 'p2p', 'the plugin ran with P2P on');
     assert.ok((stats?.segments.cdn ?? 0) >= 1, 'the early-fetched segment was counted as a CDN segment');
+    assert.ok((stats?.verification.httpChecked ?? 0) >= 1, 'segments from the gateway were checked against the CID');
+    await waitFor(() => signal.room(SAMPLE_CID).peers === 1, 20_000, 'the player to join the room of its CID');
     assert.deepEqual(pageErrors(page), []);
   } finally {
     await page.close();

@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { SAMPLE_CID, SAMPLE_DIR } from '../../../demo/media/sample.js';
 import { createSignalServer, type SignalServer } from '../../signal-server/src/index.js';
 import type { Page } from 'playwright-core';
+import { waitFor } from '../../../demo/test-support/wait-for.js';
 import { startFixture, waitForState, type Fixture } from './support.js';
 
 let fixture: Fixture;
@@ -80,15 +81,10 @@ test('two players with relative and protocol-relative /ipfs/<cid>/ src join the 
     );
     for (const src of sources) assert.equal(src, `${fixture.cdn.url}/ipfs/${SAMPLE_CID}/manifest.m3u8`, 'src resolved against the page URL');
     // The rooms API has no push: poll it, bounded.
-    const deadline = Date.now() + 30_000;
-    let peers = 0;
-    while (Date.now() < deadline) {
+    await waitFor(async () => {
       const response = await fetch(`${signalHttp}/api/p2p/rooms/${SAMPLE_CID}`);
-      if (response.ok) peers = ((await response.json()) as { peers?: number }).peers ?? 0;
-      if (peers >= 2) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    assert.equal(peers, 2, `both players are in room ${SAMPLE_CID} (rooms API says ${peers})`);
+      return response.ok && ((await response.json()) as { peers?: number }).peers === 2;
+    }, 30_000, `both players in room ${SAMPLE_CID} of the rooms API`);
     assert.deepEqual(errors, [], 'nothing thrown into the page');
   } finally {
     await page.close();

@@ -353,7 +353,9 @@ export class SourceSession {
       videoCid,
       secret: this.host.secret,
       peerCount: () => this.stats.peerCount(),
-      bufferAheadSeconds: () => this.bufferAheadSeconds(),
+      // A player with the rest of the video buffered needs no peer: it can rebuild its swarm
+      // at once (a seeder that played to the end once waited for a buffer it would never have).
+      bufferAheadSeconds: () => (this.bufferedToEnd() ? Number.POSITIVE_INFINITY : this.bufferAheadSeconds()),
       rejoin: () => this.rejoinSwarm(),
     });
     this.segmentMap = new SegmentMap(core, module.generateStreamShortId);
@@ -516,6 +518,18 @@ export class SourceSession {
       }
     }
     return 0;
+  }
+
+  private bufferedToEnd(): boolean {
+    const player = this.host.player;
+    const duration = player.duration();
+    if (!Number.isFinite(duration) || duration <= 0) return false;
+    const position = Math.min(player.currentTime(), duration);
+    const buffered = player.buffered();
+    for (let i = 0; i < buffered.length; i++) {
+      if (buffered.start(i) <= position + 0.1 && buffered.end(i) >= duration - 0.1) return true;
+    }
+    return false;
   }
 
   private readonly validateP2PSegment = async (

@@ -31,11 +31,13 @@ export class VhsInterception {
   }
 
   private readonly onRequest = (options: VhsRequestOptions): VhsRequestOptions => {
-    // Another hook already answers it: `<spk-player>`'s early fetch of the first segment. Its
-    // bytes still reach onResponse (they are not a SegmentXhr), so they are counted, checked and
-    // kept in the persistent cache like any segment VHS fetched itself.
-    if (options.requestType !== 'segment' || options.xhr) return options;
+    if (options.requestType !== 'segment') return options;
+    // Seen by the session even when another hook already answers it (`<spk-player>`'s early
+    // fetch of the first segment): the first segment request is what starts the engine.
     const routed = this.session.mapForEngine(options.uri, options.headers?.Range);
+    // That answer stands. Its bytes still reach onResponse (they are not a SegmentXhr), so they
+    // are counted, checked and kept in the persistent cache like any segment VHS fetched itself.
+    if (options.xhr) return options;
     if (!routed) {
       const fromCache = this.session.fromPersistentCache(options.uri, options.headers?.Range);
       if (fromCache) options.xhr = new SegmentXhr(fromCache);

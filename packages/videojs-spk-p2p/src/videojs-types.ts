@@ -63,6 +63,7 @@ export interface PlayerLike {
   one(event: string, listener: (...args: unknown[]) => void): void;
   tech(iWillNotUseThisInPlugins?: boolean): { vhs?: VhsHandle } | undefined;
   currentTime(): number;
+  duration(): number;
   playbackRate(): number;
   buffered(): TimeRangesLike;
   paused(): boolean;

@@ -7,9 +7,12 @@ import { createSignalServer } from '../../signal-server/src/index.js';
 import { startCdn, type CdnOptions, type CdnServer } from '../../../demo/cdn/cdn-server.js';
 import { SAMPLE_CID } from '../../../demo/media/sample.js';
 import type { SpkP2pOptions, SpkP2pStats } from '../src/index.js';
+import { waitFor } from '../../../demo/test-support/wait-for.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..', '..');
+export { waitFor };
+
 export const PACKAGE_DIR = join(here, '..');
 
 export interface Tracker {
@@ -138,21 +141,6 @@ export async function openPlayer(browser: Browser, opts: OpenPlayerOptions): Pro
   };
 }
 
-/** Polls `check` until it returns a truthy value or `timeoutMs` passes (for conditions with no event to wait on). */
-export async function waitFor<T>(check: () => Promise<T | undefined | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 export async function waitForEnd(player: PlayerPage, timeoutMs: number): Promise<PageState> {
   return waitFor(
