@@ -67,6 +67,9 @@ export default [
     // The plugin chunk imports gateway health from the entry: let the entry export it instead of
     // splitting the entry into a facade plus a shared chunk (a second request before anything shows).
     preserveEntrySignatures: 'allow-extension',
+    // idb's top-level code only sets up its own wrappers: without this, the plugin index's unused
+    // re-export of the report queue kept idb in the first-frame chunk.
+    treeshake: { moduleSideEffects: (id) => !id.includes('/node_modules/idb/') },
     plugins: [
       dropStaleChunks(),
       ...plugins(),
@@ -77,8 +80,9 @@ export default [
         // The total grew past 290 KiB with the IndexedDB cache, the gateway refetch and the hls.js stream-id
         // rules (wave 2); all of it loads after the first frame, whose own budget is unchanged.
         // The entry grew past 16 KiB with gateway health (wave 3): the gateway is chosen before the
-        // early manifest fetch, so its record must be in the entry.
-        budgets: { entry: 16.5 * KIB, firstFrame: 240 * KIB, total: 300 * KIB },
+        // early manifest fetch, so its record must be in the entry. First frame: 237 KiB since the
+        // contribution reporter and idb load with the engine (they had pushed it to 237.5).
+        budgets: { entry: 16.5 * KIB, firstFrame: 237 * KIB, total: 300 * KIB },
       }),
     ],
     output: {
@@ -86,6 +90,8 @@ export default [
       format: 'es',
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
+      // idb serves two lazy chunks (the persistent cache and the contribution reporter): one copy.
+      manualChunks: (id) => (id.includes('/node_modules/idb/') ? 'idb' : undefined),
       sourcemap: true,
     },
   },

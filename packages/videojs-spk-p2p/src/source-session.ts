@@ -12,7 +12,8 @@ import { gatewayStats, StatsCollector, type SegmentSource } from './stats.js';
 import { peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
 import { TrackerWatch } from './tracker-watch.js';
 import type { UploadLimiter } from './upload-limiter.js';
-import { ContributionReporter, contributionEndpointFor } from './contributions/index.js';
+import type { ContributionReporter } from './contributions/reporter.js';
+import { contributionEndpointFor } from './contributions/endpoint.js';
 import { ReceiptRecorder } from './contributions/receipts.js';
 import { SessionCache } from './persistent-cache/session-cache.js';
 import type { SegmentFetch } from './segment-xhr.js';
@@ -56,6 +57,8 @@ interface UncheckedFetch {
  * loads. A segment over it is played but neither checked nor kept in the persistent cache.
  */
 const MAX_UNCHECKED_FETCHES = 16;
+/** Records kept for the contribution reporter until its chunk loads: one per segment or chunk event, seconds' worth. */
+const MAX_REPORTER_BACKLOG = 2_000;
 
 /** Why P2P is off for a source (`modechange` data `reason`). */
 export type CdnOnlyReason = 'no-video-cid' | 'engine-error' | 'bad-source-url';
@@ -134,6 +137,12 @@ export class SourceSession {
   private highDemandWindow = 0;
   private ended = false;
   private reporter: ContributionReporter | undefined;
+  /**
+   * What happened before the reporter's chunk loaded (it loads with the engine, after the first
+   * frame: its IndexedDB queue has no place on the start-up path), replayed into it once it has.
+   * `undefined` when contributions are off or the reporter is there.
+   */
+  private reporterBacklog: ((reporter: ContributionReporter) => void)[] | undefined;
   private readonly receipts: ReceiptRecorder;
   /** The browser's persistent segment cache for this video, unless opted out. */
   private readonly cache: SessionCache | undefined;
@@ -152,10 +161,10 @@ export class SourceSession {
   ) {
     this.alternates = new HttpAlternates(host.options.ipfsGateways);
     this.stats.gatewayFigures = () => gatewayStats(this.alternates.known(masterUrl));
-    this.receipts = new ReceiptRecorder(masterUrl, (peerId, segment, bytes) => this.reporter?.recordReceipt(peerId, segment, bytes));
+    this.receipts = new ReceiptRecorder(masterUrl, (peerId, segment, bytes) => this.report((reporter) => reporter.recordReceipt(peerId, segment, bytes)));
     this.cache = videoCid !== undefined && SessionCache.enabled(host.options.persistentCache) ? this.openCache(videoCid) : undefined;
     // Now, not with the engine: the first segment's CDN bytes may arrive before the engine has loaded.
-    if (videoCid !== undefined) this.startReporter(videoCid);
+    if (videoCid !== undefined && this.reporterSettings()) this.reporterBacklog = [];
   }
 
   get contributions(): ContributionReporter | undefined {
@@ -188,6 +197,7 @@ export class SourceSession {
     this.storage = undefined;
     this.stats.clearPeers();
     this.reporter?.dispose();
+    this.reporterBacklog = undefined;
   }
 
   /**
@@ -275,6 +285,8 @@ export class SourceSession {
     const { options } = this.host;
     const videoCid = this.videoCid;
     if (videoCid === undefined) return;
+    // In parallel with the engine, awaited before it starts: a viewer in the swarm has its reporter.
+    const reporterLoaded = this.startReporter(videoCid);
     // Lazily, like the engine: the IPFS format libraries stay out of the first-frame bundle.
     this.verifier = import('./integrity/segment-verifier.js').then(
       (m) =>
@@ -307,6 +319,7 @@ export class SourceSession {
       if (!this.ended) this.host.fallBackToCdn('engine-error', `could not load the P2P engine (${String(error)}): playing from the CDN only`);
       return;
     }
+    await reporterLoaded;
     if (this.ended) return;
 
     this.storage = LimitedSegmentStorage.fromMiB(
@@ -499,9 +512,9 @@ export class SourceSession {
     this.stats.recordSegment(source, bytes, durationMs);
     if (source === 'cdn') {
       this.tuneHighDemandWindow();
-      this.reporter?.recordCdn(bytes);
+      this.report((reporter) => reporter.recordCdn(bytes));
     }
-    this.reporter?.recordSegmentReceived();
+    this.report((reporter) => reporter.recordSegmentReceived());
     const event: SegmentLoadedEvent = { source, bytes, url, durationMs: Math.round(durationMs) };
     if (peerId !== undefined) event.peerId = peerId;
     if (verifiedBy === 'cid' || verifiedBy === 'sha256' || verifiedBy === 'off') event.verifiedBy = verifiedBy;
@@ -688,13 +701,13 @@ export class SourceSession {
   }
 
   private readonly onChunkUploaded = (bytes: number, peerId: string) => {
-    this.reporter?.recordUpload(peerId, bytes);
+    this.report((reporter) => reporter.recordUpload(peerId, bytes));
     this.stats.recordUpload(bytes);
   };
 
   /** What this viewer received from each peer is what confirms that peer's upload claims. */
   private readonly onChunkDownloaded = (bytes: number, source: 'http' | 'p2p', peerId?: string) => {
-    if (source === 'p2p' && peerId !== undefined) this.reporter?.recordDownload(peerId, bytes);
+    if (source === 'p2p' && peerId !== undefined) this.report((reporter) => reporter.recordDownload(peerId, bytes));
   };
 
   private openCache(videoCid: string): SessionCache {
@@ -716,17 +729,39 @@ export class SourceSession {
     });
   }
 
-  /** One reporter per video: reports name the video they were earned on. */
-  private startReporter(videoCid: string): void {
+  private reporterSettings(): { endpoint: string; intervalMs?: number } | undefined {
     const option = this.host.options.contributions;
     const trackerUrl = this.host.options.trackerUrls[0];
-    if (option === false || trackerUrl === undefined) return;
+    if (option === false || trackerUrl === undefined) return undefined;
     const settings = option === true ? {} : option;
-    this.reporter = new ContributionReporter({
+    return {
       endpoint: settings.endpoint ?? contributionEndpointFor(trackerUrl),
-      session: this.host.secret,
-      videoCid,
       ...(settings.intervalMs !== undefined ? { intervalMs: settings.intervalMs } : {}),
-    });
+    };
+  }
+
+  private report(record: (reporter: ContributionReporter) => void): void {
+    if (this.reporter) record(this.reporter);
+    else if (this.reporterBacklog && this.reporterBacklog.length < MAX_REPORTER_BACKLOG) this.reporterBacklog.push(record);
+  }
+
+  /** One reporter per video: reports name the video they were earned on. */
+  private async startReporter(videoCid: string): Promise<void> {
+    const settings = this.reporterSettings();
+    if (!settings || this.reporterBacklog === undefined) return;
+    let module: typeof import('./contributions/reporter.js');
+    try {
+      module = await import('./contributions/reporter.js');
+    } catch (error) {
+      videojs.log.warn('videojs-spk-p2p: could not load the contribution reporter; this session is not reported', error);
+      this.reporterBacklog = undefined;
+      return;
+    }
+    const backlog = this.reporterBacklog;
+    if (this.ended || backlog === undefined) return;
+    const reporter = new module.ContributionReporter({ ...settings, session: this.host.secret, videoCid });
+    this.reporter = reporter;
+    this.reporterBacklog = undefined;
+    for (const record of backlog) record(reporter);
   }
 }

@@ -1,13 +1,9 @@
 import { bytesToHex } from '../hex.js';
-import { signalHttpUrlFor } from '../swarm.js';
 
 export { ContributionReporter, type ContributionReporterOptions, type ReporterState } from './reporter.js';
 export { openReportQueue, DEFAULT_DATABASE_NAME, type QueuedReport, type ReportQueue } from './report-queue.js';
 
-/** The contribution endpoint lives on the signal server, beside its WebSocket. */
-export function contributionEndpointFor(trackerUrl: string): string {
-  return signalHttpUrlFor(trackerUrl, '/api/p2p/contribution');
-}
+export { contributionEndpointFor } from './endpoint.js';
 
 /**
  * The public id the server shows for a viewer secret (first 24 hex characters of
