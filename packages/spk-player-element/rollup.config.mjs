@@ -90,8 +90,6 @@ export default [
       format: 'es',
       entryFileNames: '[name].js',
       chunkFileNames: 'chunks/[name]-[hash].js',
-      // idb serves two lazy chunks (the persistent cache and the contribution reporter): one copy.
-      manualChunks: (id) => (id.includes('/node_modules/idb/') ? 'idb' : undefined),
       sourcemap: true,
     },
   },

@@ -12,7 +12,8 @@ import { SegmentVerifier } from './integrity/segment-verifier.js';
 import { DEFAULTS, iceServersOf, validateOptions, type ResolvedOptions, type SpkP2pOptions } from './options.js';
 import { StatsCollector, type SpkP2pStats } from './stats.js';
 import { createSessionSecret, trackerUrlFor } from './swarm.js';
-import { ContributionReporter, contributionEndpointFor } from './contributions/index.js';
+import { ContributionReporter } from './contributions/reporter.js';
+import { reporterOptionsFor } from './contributions/settings.js';
 
 export { HlsJsP2PEngine };
 
@@ -78,16 +79,8 @@ export class SpkHlsJsP2P extends EventTarget {
     this.engine = new HlsJsP2PEngine({ core });
     this.hlsJsConfig = this.engine.getConfigForHlsJs();
     this.listen();
-    const trackerUrl = resolved.trackerUrls[0];
-    if (resolved.contributions !== false && trackerUrl !== undefined) {
-      const settings = resolved.contributions === true ? {} : resolved.contributions;
-      this.reporter = new ContributionReporter({
-        endpoint: settings.endpoint ?? contributionEndpointFor(trackerUrl),
-        session: this.session,
-        videoCid: cid,
-        ...(settings.intervalMs !== undefined ? { intervalMs: settings.intervalMs } : {}),
-      });
-    }
+    const reporterOptions = reporterOptionsFor(resolved.contributions, resolved.trackerUrls, this.session, cid);
+    if (reporterOptions) this.reporter = new ContributionReporter(reporterOptions);
     const engine = this.engine;
     void enableVerifiedP2P(
       this.verifier,

@@ -12,8 +12,8 @@ import { gatewayStats, StatsCollector, type SegmentSource } from './stats.js';
 import { peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
 import { TrackerWatch } from './tracker-watch.js';
 import type { UploadLimiter } from './upload-limiter.js';
-import type { ContributionReporter } from './contributions/reporter.js';
-import { contributionEndpointFor } from './contributions/endpoint.js';
+import type { ContributionReporter, ContributionReporterOptions } from './contributions/reporter.js';
+import { reporterOptionsFor } from './contributions/settings.js';
 import { ReceiptRecorder } from './contributions/receipts.js';
 import { SessionCache } from './persistent-cache/session-cache.js';
 import type { SegmentFetch } from './segment-xhr.js';
@@ -137,6 +137,8 @@ export class SourceSession {
   private highDemandWindow = 0;
   private ended = false;
   private reporter: ContributionReporter | undefined;
+  /** What the `contributions` option asks for; `undefined`: no reporter. */
+  private readonly reporterOptions: ContributionReporterOptions | undefined;
   /**
    * What happened before the reporter's chunk loaded (it loads with the engine, after the first
    * frame: its IndexedDB queue has no place on the start-up path), replayed into it once it has.
@@ -163,8 +165,9 @@ export class SourceSession {
     this.stats.gatewayFigures = () => gatewayStats(this.alternates.known(masterUrl));
     this.receipts = new ReceiptRecorder(masterUrl, (peerId, segment, bytes) => this.report((reporter) => reporter.recordReceipt(peerId, segment, bytes)));
     this.cache = videoCid !== undefined && SessionCache.enabled(host.options.persistentCache) ? this.openCache(videoCid) : undefined;
-    // Now, not with the engine: the first segment's CDN bytes may arrive before the engine has loaded.
-    if (videoCid !== undefined && this.reporterSettings()) this.reporterBacklog = [];
+    this.reporterOptions = videoCid === undefined ? undefined : reporterOptionsFor(host.options.contributions, host.options.trackerUrls, host.secret, videoCid);
+    // Counting starts now, not when the reporter has loaded: the first segment's CDN bytes come first.
+    if (this.reporterOptions) this.reporterBacklog = [];
   }
 
   get contributions(): ContributionReporter | undefined {
@@ -286,7 +289,7 @@ export class SourceSession {
     const videoCid = this.videoCid;
     if (videoCid === undefined) return;
     // In parallel with the engine, awaited before it starts: a viewer in the swarm has its reporter.
-    const reporterLoaded = this.startReporter(videoCid);
+    const reporterLoaded = this.startReporter();
     // Lazily, like the engine: the IPFS format libraries stay out of the first-frame bundle.
     this.verifier = import('./integrity/segment-verifier.js').then(
       (m) =>
@@ -366,9 +369,7 @@ export class SourceSession {
       videoCid,
       secret: this.host.secret,
       peerCount: () => this.stats.peerCount(),
-      // A player with the rest of the video buffered needs no peer: it can rebuild its swarm
-      // at once (a seeder that played to the end once waited for a buffer it would never have).
-      bufferAheadSeconds: () => (this.bufferedToEnd() ? Number.POSITIVE_INFINITY : this.bufferAheadSeconds()),
+      bufferAheadSeconds: () => this.bufferAheadSeconds(),
       rejoin: () => this.rejoinSwarm(),
     });
     this.segmentMap = new SegmentMap(core, module.generateStreamShortId);
@@ -521,28 +522,25 @@ export class SourceSession {
     this.host.trigger('segmentloaded', event);
   }
 
+  /**
+   * Seconds of playback the buffer holds from the current position, at the current rate. With the
+   * rest of the video buffered it is infinite: such a player needs no further segment (a seeder
+   * that had played to the end once waited forever for the buffer its tracker watch asks for
+   * before a rejoin).
+   */
   private bufferAheadSeconds(): number {
     const player = this.host.player;
-    const position = player.currentTime();
+    const duration = player.duration();
+    const videoEnd = Number.isFinite(duration) && duration > 0 ? duration : Number.POSITIVE_INFINITY;
+    const position = Math.min(player.currentTime(), videoEnd);
     const buffered = player.buffered();
     for (let i = 0; i < buffered.length; i++) {
-      if (buffered.start(i) <= position + 0.1 && buffered.end(i) > position) {
-        return (buffered.end(i) - position) / (player.playbackRate() || 1);
-      }
+      if (buffered.start(i) > position + 0.1) continue;
+      const end = buffered.end(i);
+      if (end >= videoEnd - 0.1) return Number.POSITIVE_INFINITY;
+      if (end > position) return (end - position) / (player.playbackRate() || 1);
     }
     return 0;
-  }
-
-  private bufferedToEnd(): boolean {
-    const player = this.host.player;
-    const duration = player.duration();
-    if (!Number.isFinite(duration) || duration <= 0) return false;
-    const position = Math.min(player.currentTime(), duration);
-    const buffered = player.buffered();
-    for (let i = 0; i < buffered.length; i++) {
-      if (buffered.start(i) <= position + 0.1 && buffered.end(i) >= duration - 0.1) return true;
-    }
-    return false;
   }
 
   private readonly validateP2PSegment = async (
@@ -729,26 +727,14 @@ export class SourceSession {
     });
   }
 
-  private reporterSettings(): { endpoint: string; intervalMs?: number } | undefined {
-    const option = this.host.options.contributions;
-    const trackerUrl = this.host.options.trackerUrls[0];
-    if (option === false || trackerUrl === undefined) return undefined;
-    const settings = option === true ? {} : option;
-    return {
-      endpoint: settings.endpoint ?? contributionEndpointFor(trackerUrl),
-      ...(settings.intervalMs !== undefined ? { intervalMs: settings.intervalMs } : {}),
-    };
-  }
-
   private report(record: (reporter: ContributionReporter) => void): void {
     if (this.reporter) record(this.reporter);
     else if (this.reporterBacklog && this.reporterBacklog.length < MAX_REPORTER_BACKLOG) this.reporterBacklog.push(record);
   }
 
-  /** One reporter per video: reports name the video they were earned on. */
-  private async startReporter(videoCid: string): Promise<void> {
-    const settings = this.reporterSettings();
-    if (!settings || this.reporterBacklog === undefined) return;
+  private async startReporter(): Promise<void> {
+    const options = this.reporterOptions;
+    if (!options || this.reporterBacklog === undefined) return;
     let module: typeof import('./contributions/reporter.js');
     try {
       module = await import('./contributions/reporter.js');
@@ -759,7 +745,7 @@ export class SourceSession {
     }
     const backlog = this.reporterBacklog;
     if (this.ended || backlog === undefined) return;
-    const reporter = new module.ContributionReporter({ ...settings, session: this.host.secret, videoCid });
+    const reporter = new module.ContributionReporter(options);
     this.reporter = reporter;
     this.reporterBacklog = undefined;
     for (const record of backlog) record(reporter);

@@ -3,7 +3,7 @@ import { bytesToHex } from '../hex.js';
 export { ContributionReporter, type ContributionReporterOptions, type ReporterState } from './reporter.js';
 export { openReportQueue, DEFAULT_DATABASE_NAME, type QueuedReport, type ReportQueue } from './report-queue.js';
 
-export { contributionEndpointFor } from './endpoint.js';
+export { contributionEndpointFor } from './settings.js';
 
 /**
  * The public id the server shows for a viewer secret (first 24 hex characters of
