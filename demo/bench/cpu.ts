@@ -39,3 +39,29 @@ export function startCpuMeter(): () => CpuUsage {
     return { busyPercent, cores: cpus().length, loadAvg1: Math.round((loadavg()[0] ?? 0) * 100) / 100 };
   };
 }
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks (100 on every mainstream build). */
+const CLOCK_TICKS_PER_SECOND = 100;
+
+export interface ProcessUsage {
+  /** User + system CPU time since the process started, ms. */
+  cpuMs: number;
+  /** Resident set now, and its peak since the process started (VmHWM), bytes. */
+  rssBytes: number;
+  peakRssBytes: number;
+}
+
+/** One process's CPU time and memory, from /proc (Linux); `null` when it is gone or /proc is missing. */
+export function readProcessUsage(pid: number): ProcessUsage | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields from the ')' that closes it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0) * 1024;
+    return { cpuMs: (ticks * 1000) / CLOCK_TICKS_PER_SECOND, rssBytes: kib('VmRSS'), peakRssBytes: kib('VmHWM') };
+  } catch {
+    return null;
+  }
+}

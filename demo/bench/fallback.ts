@@ -41,13 +41,13 @@ export async function measureFallback(
   let seeder: OpenViewer | undefined;
   let leecher: OpenViewer | undefined;
   try {
-    seeder = await openViewer(browser, stack, viewerQueryFor(stack, { ...common, clientId: 'fallback-seeder', label: 'fallback-seeder' }), async (page) => {
+    seeder = await openViewer(browser, stack, viewerQueryFor(stack, { ...common, clientId: 'fallback-seeder', label: 'fallback-seeder' }), { prepare: async (page) => {
       await page.exposeFunction('spkPeerSilent', (at: number, sent: number) => {
         silentAt = at;
         bytesBeforeSilence = sent;
       });
       await page.addInitScript(SILENT_PEER_SCRIPT);
-    });
+    } });
     const seederPage = seeder.page;
     const ahead = options.segmentsAhead ?? 4;
     await waitUntil(async () => ((await seederPage.evaluate(() => window.spkViewer?.status().segments)) ?? 0) >= ahead || undefined, 30_000, `the seeder to hold ${ahead} segments`);
@@ -55,11 +55,11 @@ export async function measureFallback(
 
     // Request starts, as they happen (resource timing lists a fetch only once it has finished).
     const requests: { key: string; at: number }[] = [];
-    leecher = await openViewer(browser, stack, viewerQueryFor(stack, { ...common, clientId: 'fallback-leecher', label: 'fallback-leecher' }), async (page) => {
+    leecher = await openViewer(browser, stack, viewerQueryFor(stack, { ...common, clientId: 'fallback-leecher', label: 'fallback-leecher' }), { prepare: async (page) => {
       page.on('request', (request) => {
         if (/\.ts(\?|$)/.test(request.url())) requests.push({ key: segmentKey(request.url()), at: Date.now() });
       });
-    });
+    } });
     await waitUntil(async () => silentAt, 30_000, 'the leecher to fetch from the seeder');
     const silenceAt = silentAt as number;
     // A dead machine, not a polite goodbye: the renderer goes away without closing its channels.

@@ -37,10 +37,12 @@ export function round(value: number | null, digits = 0): number | null {
 }
 
 export interface Offload {
-  /** Media bytes all viewers played (from peers + from the CDN). */
+  /** Media bytes all viewers played (from peers, the CDN and their own persistent caches). */
   mediaBytes: number;
   p2pBytes: number;
   cdnBytes: number;
+  /** From the browser's persistent cache: neither the CDN's work nor the swarm's. */
+  cacheBytes: number;
   /** p2pBytes / mediaBytes. */
   p2pRatio: number;
   /**
@@ -63,12 +65,14 @@ function firstSegment(segments: readonly SegmentRecord[]): SegmentRecord | undef
 export function offload(viewers: readonly ViewerReport[]): Offload {
   let p2pBytes = 0;
   let cdnBytes = 0;
+  let cacheBytes = 0;
   const sizes = new Map<string, number>();
   const firsts = new Set<string>();
   let firstBytes = 0;
   for (const viewer of viewers) {
     for (const segment of viewer.segments) {
       if (segment.source === 'p2p') p2pBytes += segment.bytes;
+      else if (segment.source === 'cache') cacheBytes += segment.bytes;
       else cdnBytes += segment.bytes;
       sizes.set(segmentKey(segment.url), segment.bytes);
     }
@@ -80,7 +84,7 @@ export function offload(viewers: readonly ViewerReport[]): Offload {
   }
   let otherDistinctBytes = 0;
   for (const [key, bytes] of sizes) if (!firsts.has(key)) otherDistinctBytes += bytes;
-  const mediaBytes = p2pBytes + cdnBytes;
+  const mediaBytes = p2pBytes + cdnBytes + cacheBytes;
   const minimalCdnBytes = firstBytes + otherDistinctBytes;
   const p2pRatio = mediaBytes > 0 ? p2pBytes / mediaBytes : 0;
   const theoreticalBest = mediaBytes > 0 ? Math.max(0, 1 - minimalCdnBytes / mediaBytes) : 0;
@@ -88,6 +92,7 @@ export function offload(viewers: readonly ViewerReport[]): Offload {
     mediaBytes,
     p2pBytes,
     cdnBytes,
+    cacheBytes,
     p2pRatio,
     minimalCdnBytes,
     theoreticalBest,

@@ -59,8 +59,18 @@ declare global {
   }
 }
 
-export async function openViewer(browser: Browser, stack: LocalStack, query: string, prepare?: (page: Page) => Promise<void>, page = 'viewer.html'): Promise<OpenViewer> {
-  const context = await browser.newContext({ viewport: { width: 480, height: 320 } });
+export interface OpenViewerOptions {
+  /** Runs on the new tab before it navigates (init scripts, exposed functions, listeners). */
+  prepare?: (page: Page) => Promise<void>;
+  /** The page below the CDN's root; `viewer.html` when unset. */
+  page?: string;
+  /** A context to open the tab in (a returning viewer keeps its IndexedDB); a new one when unset. */
+  context?: BrowserContext;
+}
+
+export async function openViewer(browser: Browser, stack: LocalStack, query: string, options: OpenViewerOptions = {}): Promise<OpenViewer> {
+  const { prepare, page = 'viewer.html' } = options;
+  const context = options.context ?? (await browser.newContext({ viewport: { width: 480, height: 320 } }));
   const tab = await context.newPage();
   const errors: string[] = [];
   tab.on('pageerror', (error) => errors.push(error.message));
@@ -97,7 +107,7 @@ export async function readReport(viewer: OpenViewer): Promise<ViewerReport> {
 
 
 /** Polls until every viewer ended (or errored, or timed out); there is no cross-page event to wait on. */
-async function waitForViewers(viewers: readonly { viewer: OpenViewer; deadline: number }[], log: (line: string) => void): Promise<void> {
+export async function waitForViewers(viewers: readonly { viewer: OpenViewer; deadline: number }[], log: (line: string) => void): Promise<void> {
   const pending = new Set(viewers);
   while (pending.size > 0) {
     for (const entry of [...pending]) {
@@ -155,8 +165,7 @@ export async function runPhase(browser: Browser, stack: LocalStack, options: Pha
         browser,
         stack,
         options.mix === 'hlsjs-spk' ? `${query}&schedule=spk` : query,
-        undefined,
-        hlsjs ? 'hlsjs-viewer.html' : 'viewer.html',
+        { page: hlsjs ? 'hlsjs-viewer.html' : 'viewer.html' },
       );
       opened.push({ viewer, deadline: Date.now() + options.playTimeoutMs });
       log(`  viewer ${label} joined at ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);

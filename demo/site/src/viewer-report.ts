@@ -4,7 +4,8 @@ import type { SpkP2pStats } from 'videojs-spk-p2p';
 export interface SegmentRecord {
   /** Epoch milliseconds when the plugin handed the segment to the player. */
   at: number;
-  source: 'p2p' | 'cdn';
+  /** `cache`: the browser's persistent cache (a returning viewer). */
+  source: 'p2p' | 'cdn' | 'cache';
   bytes: number;
   url: string;
   durationMs: number;

@@ -12,6 +12,7 @@ import { waitFor } from '../../../demo/test-support/wait-for.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const repoRoot = join(here, '..', '..', '..');
 export { waitFor };
+export { cachedEntries, type CacheEntry } from '../../../demo/test-support/persistent-cache.js';
 
 export const PACKAGE_DIR = join(here, '..');
 
@@ -154,38 +155,6 @@ export async function waitForEnd(player: PlayerPage, timeoutMs: number): Promise
   );
 }
 
-export interface CacheEntry {
-  segment: string;
-  bytes: number;
-  lastUsed: number;
-}
-
-/** What the page's IndexedDB segment cache (the plugin's persistent cache) holds for one video: segment names and sizes. */
-export async function cachedEntries(page: Page, cid = SAMPLE_CID): Promise<CacheEntry[]> {
-  return page.evaluate(
-    (videoCid) =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('spk-p2p-segments');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          if (!db.objectStoreNames.contains('entries')) {
-            db.close();
-            resolve([]);
-            return;
-          }
-          const request = db.transaction('entries').objectStore('entries').getAll();
-          request.onsuccess = () => {
-            db.close();
-            const rows = request.result as Array<{ videoCid: string; segment: string; bytes: number; lastUsed: number }>;
-            resolve(rows.filter((row) => row.videoCid === videoCid).map(({ segment, bytes, lastUsed }) => ({ segment, bytes, lastUsed })));
-          };
-          request.onerror = () => reject(request.error);
-        };
-      }),
-    cid,
-  );
-}
 
 /** Options every test uses: loopback tracker only, no STUN/TURN. */
 export function p2pOptions(trackerUrl: string, extra: SpkP2pOptions = {}): SpkP2pOptions {
