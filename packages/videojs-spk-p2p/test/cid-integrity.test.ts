@@ -6,6 +6,7 @@ import { startCdn, type CdnServer } from '../../../demo/cdn/cdn-server.js';
 import { SAMPLE_CID, SAMPLE_CID_V1, SAMPLE_DIR } from '../../../demo/media/sample.js';
 import { BlockError, BlockFetcher } from '../src/integrity/block-fetcher.js';
 import { CidVerifier } from '../src/integrity/cid-verifier.js';
+import { waitFor } from '../../../demo/test-support/wait-for.js';
 
 /** Node has fetch and crypto.subtle like the browser: the verifier runs here unchanged, against the real gateway fixture. */
 describe('videojs-spk-p2p: segments checked against the IPFS CID', () => {
@@ -38,6 +39,26 @@ describe('videojs-spk-p2p: segments checked against the IPFS CID', () => {
       assert.ok(verifiedBytes < media * 0.01, `${verifiedBytes} block bytes for 3 segments`);
     });
   }
+
+  it('the root blocks of the next segments are fetched ahead, once, and one-chunk files are never fetched', async () => {
+    const gateway = await startCdn();
+    try {
+      const blocks = new BlockFetcher([gateway.url]);
+      const verifier = new CidVerifier(SAMPLE_CID, blocks);
+      await verifier.ready();
+      assert.equal(await verifier.verify('480p/480p_3.ts', segment('480p/480p_3.ts')), 'ok');
+      // Root directory, 480p directory, 480p_3's root, then 480p_4 … 480p_7's roots, unasked.
+      await waitFor(() => gateway.bytesServed().blockRequests >= 7, 5_000, 'the next four root blocks');
+      for (const i of [4, 5, 6, 7]) assert.equal(await verifier.verify(`480p/480p_${i}.ts`, segment(`480p/480p_${i}.ts`)), 'ok');
+      assert.equal(gateway.bytesServed().blockRequests, 7, 'the segments that follow needed no block of their own');
+      // 240p segments are under one 256 KiB chunk: each is a single leaf, checked by re-encoding.
+      assert.equal(await verifier.verify('240p/240p_0.ts', segment('240p/240p_0.ts')), 'ok');
+      for (const i of [1, 2, 3, 4]) assert.equal(await verifier.verify(`240p/240p_${i}.ts`, segment(`240p/240p_${i}.ts`)), 'ok');
+      assert.equal(gateway.bytesServed().blockRequests, 8, 'only the 240p directory: no one-chunk file was fetched');
+    } finally {
+      await gateway.close();
+    }
+  });
 
   it('a directory without the rendition or segment, or a root that is not a directory: clear errors', async () => {
     const verifier = new CidVerifier(SAMPLE_CID, new BlockFetcher([cdn.url]));

@@ -28,9 +28,15 @@ export async function blockMatches(cid: CID, bytes: Uint8Array): Promise<boolean
   return sameBytes(await sha256(bytes), cid.multihash.digest);
 }
 
+/** A block over the size asked for: the gateway is not at fault when the limit is a caller's own. */
+class OversizeBlockError extends BlockError {}
+
 async function readLimited(response: Response, limit: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('Content-Length') ?? NaN);
-  if (declared > limit) throw new BlockError(`block of ${declared} bytes is over the ${limit}-byte limit`);
+  if (declared > limit) {
+    void response.body?.cancel();
+    throw new OversizeBlockError(`block of ${declared} bytes is over the ${limit}-byte limit`);
+  }
   if (!response.body) return new Uint8Array(await response.arrayBuffer());
   const reader = response.body.getReader();
   const parts: Uint8Array[] = [];
@@ -41,7 +47,7 @@ async function readLimited(response: Response, limit: number): Promise<Uint8Arra
     size += value.length;
     if (size > limit) {
       void reader.cancel();
-      throw new BlockError(`block over the ${limit}-byte limit`);
+      throw new OversizeBlockError(`block over the ${limit}-byte limit`);
     }
     parts.push(value);
   }
@@ -71,11 +77,14 @@ export class BlockFetcher {
     private readonly onProblem?: (message: string) => void,
   ) {}
 
-  get(cid: CID): Promise<Uint8Array> {
+  /** `maxBytes`: a block declared or found larger is refused (and not cached), for fetches that are only hints. */
+  get(cid: CID, maxBytes = MAX_BLOCK_BYTES): Promise<Uint8Array> {
     const key = cid.toV1().toString();
     let block = this.cache.get(key);
+    // A hint's smaller limit must not fail a check that allows more: that one fetches it again.
+    if (block && maxBytes >= MAX_BLOCK_BYTES) return block.catch((error: unknown) => (error instanceof OversizeBlockError ? this.get(cid) : Promise.reject(error)));
     if (!block) {
-      block = this.fetchVerified(cid);
+      block = this.fetchVerified(cid, maxBytes);
       // A failure is not cached: a later segment may find a gateway that answers.
       block.catch(() => this.cache.delete(key));
       this.cache.set(key, block);
@@ -83,7 +92,7 @@ export class BlockFetcher {
     return block;
   }
 
-  private async fetchVerified(cid: CID): Promise<Uint8Array> {
+  private async fetchVerified(cid: CID, maxBytes: number): Promise<Uint8Array> {
     if (this.gateways.length === 0) throw new BlockError(`no IPFS gateway to fetch block ${cid} from`);
     const problems: string[] = [];
     for (const gateway of this.gateways) {
@@ -93,12 +102,14 @@ export class BlockFetcher {
         if (!response.ok) throw new BlockError(`HTTP ${response.status}`);
         const type = (response.headers.get('Content-Type') ?? '').split(';')[0]?.trim();
         if (type !== RAW_BLOCK_TYPE) throw new BlockError(`answered ${type || 'no content type'} instead of ${RAW_BLOCK_TYPE} (no trustless-gateway support?)`);
-        const bytes = await readLimited(response, MAX_BLOCK_BYTES);
+        const bytes = await readLimited(response, maxBytes);
         if (!(await blockMatches(cid, bytes))) throw new BlockError(`sent ${bytes.length} bytes that do not hash to the CID (wrong or truncated block)`);
         this.bytesFetched += bytes.length;
         this.blocksFetched += 1;
         return bytes;
       } catch (error) {
+        // A hint's own small limit: every gateway would send the same block, and none did wrong.
+        if (error instanceof OversizeBlockError && maxBytes < MAX_BLOCK_BYTES) throw error;
         const problem = `${url}: ${error instanceof Error ? error.message : String(error)}`;
         problems.push(problem);
         this.onProblem?.(problem);

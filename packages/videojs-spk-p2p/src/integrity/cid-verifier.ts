@@ -8,6 +8,24 @@ const DAG_PB_CODEC = 0x70;
 
 export type CidVerdict = 'ok' | 'mismatch';
 
+/**
+ * File root blocks fetched ahead of need, after each file resolved: the segments that come next
+ * in the same folder. A peer segment is checked only once its root block is here, and a viewer
+ * offers nothing on to others until then; fetched at arrival, behind the segment downloads on the
+ * same gateway connections, that block took up to 1.7 s (bench:integrity, CIDv0).
+ */
+const PREFETCH_AHEAD = 4;
+/**
+ * A prefetched block larger than this is not a file's root node but the file itself (a one-chunk
+ * file is a single leaf, and checking a leaf needs no block): its download is dropped.
+ */
+const PREFETCH_MAX_BYTES = 64 * 1024;
+/** kubo's default chunk (256 KiB) in a dag-pb leaf: no larger link can be a one-chunk file of that profile. */
+const DEFAULT_LEAF_TSIZE = 262_144 + 14;
+
+/** `480p_9.ts` before `480p_10.ts`: the order segments of one rendition play in. */
+const byPlayOrder = new Intl.Collator('en', { numeric: true }).compare;
+
 function decodeNode(cid: CID, bytes: Uint8Array): { node: dagPb.PBNode; unixfs: UnixFS } {
   if (cid.code !== DAG_PB_CODEC) throw new BlockError(`block ${cid} is not dag-pb (codec 0x${cid.code.toString(16)})`);
   try {
@@ -72,9 +90,26 @@ export class CidVerifier {
       if (unixfs.type !== 'directory') throw new BlockError(`${where} is a UnixFS ${unixfs.type}, not a directory`);
       const link = node.Links.find((candidate) => candidate.Name === name);
       if (!link) throw new BlockError(`directory ${where} has no entry "${name}"`);
+      if (depth === names.length - 1) this.prefetchAfter(node, name, names.slice(0, depth).join('/'));
       current = link.Hash;
     }
     return current;
+  }
+
+  /** Starts fetching the root blocks of the files that follow `name` in its folder (see PREFETCH_AHEAD). */
+  private prefetchAfter(folder: dagPb.PBNode, name: string, folderPath: string): void {
+    const next = folder.Links.filter((link) => link.Name !== undefined && byPlayOrder(link.Name, name) > 0)
+      .sort((a, b) => byPlayOrder(a.Name as string, b.Name as string))
+      .slice(0, PREFETCH_AHEAD);
+    for (const link of next) {
+      const path = folderPath ? `${folderPath}/${link.Name}` : (link.Name as string);
+      if (!this.files.has(path)) this.files.set(path, Promise.resolve(link.Hash));
+      // A raw or small link is a one-chunk file: its check re-encodes the bytes and fetches nothing.
+      if (link.Hash.code !== DAG_PB_CODEC || (link.Tsize ?? 0) <= DEFAULT_LEAF_TSIZE) continue;
+      this.blocks.get(link.Hash, PREFETCH_MAX_BYTES).catch(() => {
+        // A hint only: the check fetches the block again when it needs it, and reports a failure then.
+      });
+    }
   }
 
   async verify(path: string, data: Uint8Array): Promise<CidVerdict> {
