@@ -25,7 +25,13 @@ const seeder = await Seeder.start(config, log).catch((error: unknown) => {
   log.error('cannot start', { error: errorMessage(error), cacheDir: config.cacheDir });
   process.exit(1);
 });
-log.info('ready', { videos: config.cids.length, signal: config.signalUrl, gateways: config.gateways, metricsPort: seeder.metricsPort });
+log.info('ready', {
+  videos: config.cids.length,
+  signal: config.signalUrl,
+  gateways: config.gateways,
+  metricsPort: seeder.metricsPort,
+  ...(config.rooms ? { roomsFrom: config.rooms.apiUrl, roomsTop: config.rooms.top } : {}),
+});
 
 let stopping = false;
 const stop = (signal: string) => {

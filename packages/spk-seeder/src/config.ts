@@ -23,6 +23,21 @@ export interface SeederConfig {
   metricsPort: number | undefined;
   metricsHost: string;
   logLevel: LogLevel;
+  /** `--rooms-from`: seed the busiest of the candidate rooms as the signal server counts them. */
+  rooms: RoomsConfig | undefined;
+  /** Report uploads to the signal server's contributions API, as viewers do. */
+  contributions: boolean;
+  /** Hive account the operator links to the seeder's viewer (a challenge to sign is logged). */
+  hiveAccount: string | undefined;
+}
+
+export interface RoomsConfig {
+  /** HTTP base of the signal server's API (`https://host`). */
+  apiUrl: string;
+  /** File of candidate CIDs, read again at every refresh. */
+  candidatesFile: string;
+  top: number;
+  intervalMs: number;
 }
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -60,6 +75,12 @@ const SETTINGS: readonly Setting[] = [
   setting('metrics-port', 'integer', 'serve Prometheus /metrics on this port (off when unset)'),
   setting('metrics-host', 'string', 'address for the metrics server', '127.0.0.1'),
   setting('log-level', 'string', 'debug, info, warn or error', 'info'),
+  setting('rooms-from', 'string', 'signal server HTTP base (https://host): also seed the busiest rooms among --rooms-candidates'),
+  setting('rooms-candidates', 'string', 'with --rooms-from: file of candidate CIDs, one a line, read again at every refresh'),
+  setting('rooms-top', 'integer', 'with --rooms-from: how many of the busiest rooms to seed', '10'),
+  setting('rooms-interval-seconds', 'integer', 'with --rooms-from: seconds between two looks at the room counts', '60'),
+  setting('contributions', 'string', 'on or off: report uploads to the signal server so the operator is credited', 'on'),
+  setting('hive-account', 'string', 'Hive account to link to this seeder\'s viewer id (logs the challenge to sign)'),
 ];
 
 export class ConfigError extends Error {
@@ -109,13 +130,13 @@ function parseHttpUrl(text: string, what: string, protocols: readonly string[]):
   return url.href.replace(/\/+$/, '');
 }
 
-/** CIDs of a `--cids-file`: one a line, blank lines and `#` comments skipped. */
-export function readCidsFile(path: string): string[] {
+/** CIDs of a `--cids-file` (or `--rooms-candidates`): one a line, blank lines and `#` comments skipped. */
+export function readCidsFile(path: string, flag = '--cids-file'): string[] {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`--cids-file: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new ConfigError(`${flag}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
   }
   return text
     .split('\n')
@@ -156,7 +177,8 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
   const cids = [...new Set([...values('cid'), ...(cidsFile ? readCidsFile(cidsFile) : [])])];
   const badCid = cids.find((cid) => !isCid(cid));
   if (badCid !== undefined) throw new ConfigError(`--cid: "${badCid}" is not an IPFS CID`);
-  if (cids.length === 0) throw new ConfigError('nothing to seed: give --cid (repeatable) or --cids-file (see --help)');
+  const rooms = roomsConfig(one);
+  if (cids.length === 0 && rooms === undefined) throw new ConfigError('nothing to seed: give --cid (repeatable), --cids-file or --rooms-from (see --help)');
 
   const gateways = values('gateway').map((gateway) => parseHttpUrl(gateway, '--gateway', ['http:', 'https:']));
   const signal = one('signal');
@@ -181,10 +203,53 @@ export function parseConfig(argv: readonly string[], env: NodeJS.ProcessEnv): Se
     metricsPort: port,
     metricsHost: one('metrics-host') ?? '127.0.0.1',
     logLevel,
+    rooms,
+    contributions: onOff(one('contributions') ?? 'on', '--contributions'),
+    hiveAccount: hiveAccount(one('hive-account')),
   };
   if (config.cacheMaxBytes <= 0) throw new ConfigError('--cache-max-bytes must be above 0');
   if (config.maxPeers <= 0) throw new ConfigError('--max-peers must be at least 1');
   return config;
+}
+
+/** Hive's account-name rule (the signal server checks the same one when it issues a challenge). */
+const HIVE_ACCOUNT = /^(?=.{3,16}$)[a-z][a-z0-9-]*[a-z0-9](\.[a-z][a-z0-9-]*[a-z0-9])*$/;
+
+function hiveAccount(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  const name = text.trim().replace(/^@/, '').toLowerCase();
+  if (!HIVE_ACCOUNT.test(name)) throw new ConfigError(`--hive-account: "${text}" is not a Hive account name`);
+  return name;
+}
+
+function onOff(text: string, what: string): boolean {
+  if (/^(on|true|yes|1)$/i.test(text)) return true;
+  if (/^(off|false|no|0)$/i.test(text)) return false;
+  throw new ConfigError(`${what}: "${text}" is not on or off`);
+}
+
+function roomsConfig(one: (flag: string) => string | undefined): RoomsConfig | undefined {
+  const from = one('rooms-from');
+  const candidatesFile = one('rooms-candidates');
+  if (from === undefined) {
+    if (candidatesFile !== undefined) throw new ConfigError('--rooms-candidates needs --rooms-from (the signal server whose room counts rank them)');
+    return undefined;
+  }
+  const apiUrl = parseHttpUrl(from, '--rooms-from', ['http:', 'https:']);
+  if (new URL(apiUrl).pathname.startsWith('/api/')) throw new ConfigError(`--rooms-from: give the server's base URL (https://host), not an API path: "${from}"`);
+  if (candidatesFile === undefined) {
+    throw new ConfigError('--rooms-from needs --rooms-candidates <file>: the signal server counts the viewers of a room it is asked about, it does not list its rooms');
+  }
+  // Read once now so a missing or unreadable file is a flag error, not a warning an hour later.
+  const candidates = readCidsFile(candidatesFile, '--rooms-candidates');
+  const bad = candidates.find((cid) => !isCid(cid));
+  if (bad !== undefined) throw new ConfigError(`--rooms-candidates: "${bad}" in ${candidatesFile} is not an IPFS CID`);
+  const top = parseInteger(one('rooms-top') ?? '', '--rooms-top');
+  if (top <= 0 || top > 10_000) throw new ConfigError('--rooms-top must be from 1 to 10000');
+  const seconds = parseInteger(one('rooms-interval-seconds') ?? '', '--rooms-interval-seconds');
+  // Node runs a timer of more than 2^31 ms at once: a day is plenty.
+  if (seconds <= 0 || seconds > 86_400) throw new ConfigError('--rooms-interval-seconds must be from 1 to 86400');
+  return { apiUrl, candidatesFile: resolve(candidatesFile), top, intervalMs: seconds * 1000 };
 }
 
 export function usage(): string {
@@ -195,6 +260,7 @@ export function usage(): string {
   });
   return [
     'Usage: spk-seeder --signal <ws url> --cid <CID> [--cid <CID> ...] [options]',
+    '       spk-seeder --signal <ws url> --rooms-from <https url> --rooms-candidates <file> [options]',
     '',
     'Fetches each video once from IPFS gateways, checks every byte against its CID, keeps it on',
     'disk and serves it to browser viewers of the same videos over WebRTC (same swarms, same',

@@ -71,6 +71,11 @@ export class DiskCache implements SegmentBytesStore {
     return this.used;
   }
 
+  /** Bytes of segments held in memory now (at most `maxMemoryBytes`). */
+  get memoryBytesUsed(): number {
+    return this.memoryBytes;
+  }
+
   get count(): number {
     return this.entries.size;
   }
@@ -206,6 +211,12 @@ export class DiskCache implements SegmentBytesStore {
   }
 
   private remember(key: string, data: ArrayBuffer): void {
+    // A segment stored again, or read by two requests at once: its old copy is not counted twice.
+    const previous = this.memory.get(key);
+    if (previous) {
+      this.memory.delete(key);
+      this.memoryBytes -= previous.byteLength;
+    }
     if (data.byteLength > this.options.maxMemoryBytes) return;
     this.memory.set(key, data);
     this.memoryBytes += data.byteLength;

@@ -8,6 +8,7 @@ export interface MetricsSnapshot {
   segmentsCached: number;
   cacheBytes: number;
   cacheMaxBytes: number;
+  memoryBytes: number;
   verificationFailures: number;
   gatewayRequests: number;
   gatewayBytes: number;
@@ -22,6 +23,7 @@ const METRICS: ReadonlyArray<[keyof MetricsSnapshot, 'counter' | 'gauge', string
   ['segmentsCached', 'gauge', 'spk_seeder_segments_cached', 'Segments in the disk cache.'],
   ['cacheBytes', 'gauge', 'spk_seeder_cache_bytes', 'Bytes of segments in the disk cache.'],
   ['cacheMaxBytes', 'gauge', 'spk_seeder_cache_max_bytes', 'Disk cache cap.'],
+  ['memoryBytes', 'gauge', 'spk_seeder_memory_cache_bytes', 'Bytes of segments held in memory (at most --max-memory-bytes).'],
   ['verificationFailures', 'counter', 'spk_seeder_verification_failures_total', 'Gateway responses and cached files that failed the CID check.'],
   ['gatewayRequests', 'counter', 'spk_seeder_gateway_requests_total', 'Playlist and segment requests sent to gateways.'],
   ['gatewayBytes', 'counter', 'spk_seeder_gateway_bytes_total', 'Playlist and segment bytes received from gateways.'],

@@ -13,6 +13,8 @@ import { DiskBlockFetcher } from './verified-blocks.js';
 import { SeededVideo, type VideoCounters } from './video.js';
 import { capPeers } from './peer-cap.js';
 import { VideoSwarm } from './video-swarm.js';
+import { BusyRooms, type RoomChanges } from './busy-rooms.js';
+import { Rewards } from './rewards.js';
 
 const RETRY_MS = 30_000;
 
@@ -33,7 +35,10 @@ export class Seeder {
   private readonly videos = new Map<string, Seeded>();
   private readonly peers = new Map<string, number>();
   private readonly limiter: UploadLimiter;
-  private readonly secret = createSessionSecret();
+  /** Videos to seed now: `--cid`s and the busy rooms; a retry of one no longer wanted is dropped. */
+  private readonly wanted = new Set<string>();
+  private rooms: BusyRooms | undefined;
+  private rewards: Rewards | undefined;
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private metricsServer: MetricsServer | undefined;
   private stopped = false;
@@ -70,7 +75,16 @@ export class Seeder {
       seeder.metricsServer = server;
       log.info('metrics listening', { url: `http://${config.metricsHost}:${server.port}/metrics` });
     }
-    for (const cid of config.cids) void seeder.seed(cid);
+    if (config.contributions) {
+      seeder.rewards = await Rewards.open(config.cacheDir, config.signalUrl, log);
+      if (config.hiveAccount !== undefined) void seeder.rewards.requestHiveLink(config.hiveAccount);
+    }
+    for (const cid of config.cids) seeder.want(cid);
+    if (config.rooms) {
+      const own = (cid: string) => (seeder.videos.get(cid)?.swarm?.connected ? 1 : 0);
+      seeder.rooms = new BusyRooms(config.rooms, new Set(config.cids), own, (changes) => seeder.roomsChanged(changes), log);
+      seeder.rooms.start();
+    }
     return seeder;
   }
 
@@ -85,6 +99,7 @@ export class Seeder {
       segmentsCached: this.cache.count,
       cacheBytes: this.cache.usedBytes,
       cacheMaxBytes: this.config.cacheMaxBytes,
+      memoryBytes: this.cache.memoryBytesUsed,
       verificationFailures: this.counters.verificationFailures + this.blocks.damaged,
       gatewayRequests: this.counters.gatewayRequests + this.blocks.blocksFetched,
       gatewayBytes: this.counters.gatewayBytes + this.blocks.bytesFetched,
@@ -98,8 +113,10 @@ export class Seeder {
     if (this.stopped) return;
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
+    this.rooms?.stop();
     for (const { swarm } of this.videos.values()) swarm?.destroy();
     this.limiter.dispose();
+    await this.rewards?.stop();
     await this.cache.flush();
     await this.metricsServer?.close();
     this.log.info('stopped', this.snapshot() as unknown as Record<string, unknown>);
@@ -114,28 +131,61 @@ export class Seeder {
     this.timers.add(timer);
   }
 
+  private want(cid: string): void {
+    if (this.wanted.has(cid)) return;
+    this.wanted.add(cid);
+    void this.seed(cid);
+  }
+
+  private roomsChanged({ join, leave }: RoomChanges): void {
+    for (const { cid, viewers } of join) {
+      this.log.info('room busy: seeding it', { cid, viewers });
+      this.want(cid);
+    }
+    for (const cid of leave) {
+      this.log.info('room no longer busy: left', { cid, cached: 'kept on disk until the cache cap evicts it' });
+      this.unseed(cid);
+    }
+  }
+
+  /** Leaves a video's swarms (a `stopped` announce) and reports its uploads; its cached segments stay. */
+  private unseed(cid: string): void {
+    this.wanted.delete(cid);
+    const seeded = this.videos.get(cid);
+    this.videos.delete(cid);
+    seeded?.swarm?.destroy();
+    void this.rewards?.leave(cid);
+  }
+
   private async seed(cid: string): Promise<void> {
+    if (!this.wanted.has(cid) || this.videos.has(cid)) return;
     const video = new SeededVideo(cid, this.config.gateways, this.cache, join(this.config.cacheDir, 'playlists'), this.blocks, this.counters, this.log);
     const seeded: Seeded = { video };
     this.videos.set(cid, seeded);
     try {
       await video.load();
     } catch (error) {
+      if (this.videos.get(cid) !== seeded) return;
       this.videos.delete(cid);
       this.log.error('cannot read the video playlists: retrying', { cid, error: errorMessage(error), retryInMs: RETRY_MS });
+      // seed() drops the retry when the video is no longer wanted by then.
       this.later(RETRY_MS, () => void this.seed(cid));
       return;
     }
-    if (this.stopped) return;
+    // Stopped, or left (no longer a busy room) while its playlists were read.
+    if (this.stopped || this.videos.get(cid) !== seeded) return;
+    // A session per video: the signal server binds a session to one room, and so do reports.
+    const session = createSessionSecret();
     seeded.swarm = new VideoSwarm(
       video,
       this.cache,
       this.config.signalUrl,
-      this.secret,
+      session,
       this.limiter,
       {
-        onUpload: (bytes) => {
+        onUpload: (bytes, peerId) => {
           this.counters.uploadedBytes += bytes;
+          this.rewards?.upload(cid, peerId, bytes);
         },
         onPeerConnect: (peerId) => this.peers.set(peerId, (this.peers.get(peerId) ?? 0) + 1),
         onPeerClose: (peerId) => {
@@ -155,6 +205,7 @@ export class Seeder {
       this.log,
     );
     seeded.swarm.joinAll();
+    this.rewards?.join(cid, session);
     this.log.info('joined swarms', { cid, held: video.segments.length - video.missing().length, segments: video.segments.length });
     await this.prefetch(seeded);
   }
@@ -176,7 +227,7 @@ export class Seeder {
     let failures = 0;
     try {
       for (const segment of video.missing()) {
-        if (this.stopped) return;
+        if (this.stopped || this.videos.get(video.cid) !== seeded) return;
         let data: ArrayBuffer;
         try {
           data = await video.fetchSegment(segment);
@@ -204,8 +255,10 @@ export class Seeder {
       this.log.info('video cached', { cid: video.cid, held: video.segments.length - video.missing().length, segments: video.segments.length, failures });
     } finally {
       this.prefetching.delete(video.cid);
-      if (this.prefetchAgain.delete(video.cid)) queueMicrotask(() => void this.prefetch(seeded));
-      else if (failures > 0) this.later(RETRY_MS, () => void this.prefetch(seeded));
+      // The video may have been left meanwhile, or left and joined again (a new Seeded).
+      const now = this.videos.get(video.cid);
+      if (this.prefetchAgain.delete(video.cid) && now) queueMicrotask(() => void this.prefetch(now));
+      else if (failures > 0 && now === seeded) this.later(RETRY_MS, () => void this.prefetch(seeded));
     }
   }
 }

@@ -82,6 +82,11 @@ export class VideoSwarm {
     this.rejoinTimer.unref();
   }
 
+  /** Whether a swarm is joined, and so the video's signal connection opened (one for all its streams). */
+  get connected(): boolean {
+    return this.joined.size > 0;
+  }
+
   /** Joins the swarm of every stream that holds a segment; `again` refreshes swarms already joined. */
   joinAll(again = false): void {
     for (const playlist of [...(this.video.main?.playlists ?? []), ...this.audioPlaylists()]) {

@@ -1,30 +1,22 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CdnServer } from '../../../demo/cdn/cdn-server.js';
 import { cidOnlyMediaRoot } from '../../videojs-spk-p2p/test/media-fixtures.js';
 import { startTestCdn, startTracker, type Tracker } from '../../videojs-spk-p2p/test/support.js';
+import { ConfigError, parseConfig } from '../src/config.js';
+import { closedPort } from './ports.js';
 import { runSeederToEnd, startSeeder } from './seeder-process.js';
 
 const CID = 'QmW5frznNVKnJP4FCG7GHfN9Byn2KJH3AgmDpdmL2QRVse';
-
-/** A loopback port nothing listens on: a gateway that is down. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('spk-seeder command line', () => {
   it('--help lists every flag with its environment variable', async () => {
     const { code, stdout } = await runSeederToEnd(['--help']);
     assert.equal(code, 0);
-    for (const flag of ['--cid', '--cids-file', '--gateway', '--signal', '--cache-dir', '--cache-max-bytes', '--max-upload-bytes-per-second', '--max-peers', '--max-memory-bytes', '--metrics-port']) {
+    for (const flag of ['--cid', '--cids-file', '--gateway', '--signal', '--cache-dir', '--cache-max-bytes', '--max-upload-bytes-per-second', '--max-peers', '--max-memory-bytes', '--metrics-port', '--rooms-from', '--rooms-candidates', '--rooms-top', '--rooms-interval-seconds', '--contributions', '--hive-account']) {
       assert.ok(stdout.includes(flag), flag);
       assert.ok(stdout.includes(`SPK_SEEDER_${flag.slice(2).replace(/-/g, '_').toUpperCase()}`), `${flag} variable`);
     }
@@ -41,11 +33,42 @@ describe('spk-seeder command line', () => {
       [['--signal', 'ws://127.0.0.1:1/x'], { SPK_SEEDER_CID: `${CID},nope` }, /"nope" is not an IPFS CID/],
       [['--cids-file', '/nonexistent/cids.txt', '--signal', 'ws://127.0.0.1:1/x'], {}, /--cids-file: cannot read \/nonexistent\/cids.txt: ENOENT/],
     ];
+    // All at once: each is a process start (about 2 s of tsx each, one after the other).
+    await Promise.all(
+      cases.map(async ([args, env, message]) => {
+        const { code, stderr } = await runSeederToEnd(args, env);
+        assert.equal(code, 2, `${args.join(' ')}: exit code`);
+        assert.match(stderr, message);
+        assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+      }),
+    );
+  });
+
+  it('bad --rooms-*, --contributions and --hive-account values are refused with a message naming them', () => {
+    // In-process: the path from a ConfigError to exit code 2 and one stderr line is the one above.
+    const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
+      [['--signal', 'ws://127.0.0.1:1/x', '--rooms-from', 'http://127.0.0.1:1'], {}, /--rooms-from needs --rooms-candidates <file>: the signal server .* does not list its rooms/],
+      [['--signal', 'ws://127.0.0.1:1/x', '--rooms-from', 'ws://127.0.0.1:1', '--rooms-candidates', '/nonexistent'], {}, /--rooms-from: .* must start with http:\/\/ or https:\/\//],
+      [['--signal', 'ws://127.0.0.1:1/x', '--rooms-from', 'http://127.0.0.1:1/api/p2p/stats', '--rooms-candidates', '/nonexistent'], {}, /--rooms-from: give the server's base URL/],
+      [['--signal', 'ws://127.0.0.1:1/x', '--rooms-from', 'http://127.0.0.1:1', '--rooms-candidates', '/nonexistent/rooms.txt'], {}, /--rooms-candidates: cannot read \/nonexistent\/rooms.txt: ENOENT/],
+      [['--cid', CID, '--signal', 'ws://127.0.0.1:1/x', '--rooms-candidates', '/nonexistent/rooms.txt'], {}, /--rooms-candidates needs --rooms-from/],
+      [['--signal', 'ws://127.0.0.1:1/x'], { SPK_SEEDER_ROOMS_FROM: 'http://127.0.0.1:1' }, /--rooms-from needs --rooms-candidates/],
+      [['--cid', CID, '--signal', 'ws://127.0.0.1:1/x', '--hive-account', 'Not An Account!'], {}, /--hive-account: "Not An Account!" is not a Hive account name/],
+      [['--cid', CID, '--signal', 'ws://127.0.0.1:1/x', '--contributions', 'maybe'], {}, /--contributions: "maybe" is not on or off/],
+    ];
     for (const [args, env, message] of cases) {
-      const { code, stderr } = await runSeederToEnd(args, env);
-      assert.equal(code, 2, `${args.join(' ')}: exit code`);
-      assert.match(stderr, message);
-      assert.doesNotMatch(stderr, /\n\s+at /, 'no stack trace');
+      assert.throws(() => parseConfig(args, env), (error: unknown) => error instanceof ConfigError && message.test(error.message), args.join(' '));
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'spk-seeder-candidates-'));
+    try {
+      const candidates = join(dir, 'candidates.txt');
+      writeFileSync(candidates, `# one candidate\n${CID}\n`);
+      // --cid is optional with --rooms-from; variables work for these flags too.
+      const config = parseConfig(['--signal', 'ws://127.0.0.1:1/x', '--rooms-from', 'http://127.0.0.1:1/', '--rooms-candidates', candidates, '--hive-account', '@Alice'], { SPK_SEEDER_ROOMS_TOP: '3' });
+      assert.ok(config !== 'help');
+      assert.deepEqual([config.cids, config.rooms?.apiUrl, config.rooms?.top, config.rooms?.intervalMs, config.contributions, config.hiveAccount], [[], 'http://127.0.0.1:1', 3, 60_000, true, 'alice']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

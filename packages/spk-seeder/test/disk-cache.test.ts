@@ -68,4 +68,29 @@ describe('spk-seeder disk cache', () => {
       assert.equal(fourth.count, 0);
       assert.equal(fourth.usedBytes, 0);
     }));
+
+  it('--max-memory-bytes: the in-memory copies stay within the cap, the most recently used kept', () =>
+    withDir(async (dir) => {
+      const cap = 2500;
+      const cache = await DiskCache.open({ dir, maxBytes: 100_000, maxMemoryBytes: cap, log });
+      const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+      for (const [index, name] of names.entries()) {
+        assert.equal(await cache.put(CID, name, bytes(1000, index)), true);
+        assert.ok(cache.memoryBytesUsed <= cap, `${cache.memoryBytesUsed} bytes in memory after storing ${name}`);
+      }
+      // Reads from disk, some of them at once, and a segment stored twice.
+      for (const name of names) {
+        await Promise.all([cache.get(CID, name), cache.get(CID, name)]);
+        assert.ok(cache.memoryBytesUsed <= cap, `${cache.memoryBytesUsed} bytes in memory after reading ${name}`);
+      }
+      assert.equal(await cache.put(CID, 'f', bytes(1000, 9)), true);
+      assert.equal(cache.memoryBytesUsed, 2000, 'two 1000-byte segments fit under 2500, counted once each');
+      // With the files gone, only what memory holds can still be read: the two used last.
+      rmSync(join(dir, 'segments'), { recursive: true, force: true });
+      const readable = [];
+      for (const name of ['f', 'e', 'd', 'a']) if (await cache.get(CID, name)) readable.push(name);
+      assert.deepEqual(readable, ['f', 'e']);
+      assert.ok(cache.memoryBytesUsed <= cap);
+      await cache.flush();
+    }));
 });

@@ -12,3 +12,7 @@ export { createSessionSecret, trackerUrlFor, signalHttpUrlFor } from './swarm.js
 export { UploadLimiter } from './upload-limiter.js';
 export { CachedSegments, type SegmentBytesStore } from './persistent-cache/cached-segments.js';
 export { LimitedSegmentStorage } from './segment-storage.js';
+// The viewers' contribution reporter, so the seeder's uploads are reported the way a viewer's are.
+export { ContributionReporter, type ContributionReporterOptions, type ReporterState } from './contributions/reporter.js';
+export { contributionEndpointFor } from './contributions/settings.js';
+export { publicViewerIdOf } from './contributions/index.js';
