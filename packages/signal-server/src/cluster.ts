@@ -49,6 +49,10 @@ export interface ClusterHandlers {
   stats(): Record<string, number>;
   /** Sessions open here `[secret, room, address, peer ids]`, refreshed like members. */
   openSessions(): Iterable<[string, string, string, Iterable<string>]>;
+  /** Sessions closed here but still kept `[secret, room, address, peer ids, ms left]`, written back after Redis returns. */
+  closedSessions(): Iterable<[string, string, string, Iterable<string>, number]>;
+  /** `[secret, peer id]`: each peer id known here with the session here that announced it first. */
+  peerClaims(): Iterable<[string, string]>;
   /** Open connections per client address on this node, for the cluster-wide cap. */
   addressCounts(): Iterable<[string, number]>;
 }
@@ -106,6 +110,24 @@ export class Cluster implements SessionStore {
     if (!this.up) this.log.info({ node: this.options.nodeId, redis: redactUrl(this.options.redisUrl), resync: this.outages > 0 }, 'cluster: Redis reachable');
     this.up = true;
     this.refresh();
+    this.resyncSessions();
+  }
+
+  /**
+   * Redis may come back empty (restarted) and missed every write skipped while it was away. The
+   * refresh rewrites members and open sessions; this restores what only one-off writes carried: the
+   * peer-id claims (without them another node binds no peer id to a session, and refuses that
+   * session's contribution reports for good) and the closed sessions still kept here (a page that
+   * left may still send its last report, to any node). NX keeps the claims Redis did not lose.
+   */
+  private resyncSessions(): void {
+    const batch = this.pub.pipeline();
+    const claimTtl = Math.max(this.options.peerTtlMs, this.options.sessionRetentionMs);
+    for (const [session, peerId] of this.handlers.peerClaims()) batch.set(`spk:peer:${binaryToHex(peerId)}`, sessionKey(session), 'PX', claimTtl, 'NX');
+    for (const [session, room, address, peers, leftMs] of this.handlers.closedSessions()) {
+      if (leftMs > 0) this.writeSession(batch, session, room, address, peers, false, leftMs);
+    }
+    batch.exec().catch(() => undefined);
   }
 
   private onDown(): void {
@@ -147,11 +169,12 @@ export class Cluster implements SessionStore {
     batch.exec().catch(() => undefined);
   }
 
-  private writeSession(batch: ReturnType<Redis['pipeline']>, session: string, room: string, address: string, peers: Iterable<string>, connected: boolean): void {
+  /** `closedTtlMs`: how long a closed session is still kept (the whole retention time when it just closed). */
+  private writeSession(batch: ReturnType<Redis['pipeline']>, session: string, room: string, address: string, peers: Iterable<string>, connected: boolean, closedTtlMs = this.options.sessionRetentionMs): void {
     const key = sessionKey(session);
     const hex = [...peers].map(binaryToHex);
     // An open session lives as long as its node refreshes it; a closed one for the retention time.
-    const ttl = connected ? this.options.peerTtlMs : Math.max(1, this.options.sessionRetentionMs);
+    const ttl = connected ? this.options.peerTtlMs : Math.max(1, Math.round(closedTtlMs));
     batch.set(`spk:sess:${key}`, JSON.stringify({ room, address, peers: hex, connected }), 'PX', ttl);
     for (const peer of hex) batch.pexpire(`spk:peer:${peer}`, Math.max(ttl, this.options.sessionRetentionMs));
   }

@@ -109,6 +109,8 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
           for (const room of rooms.rooms.values()) for (const swarm of room.swarms.values()) for (const peerId of swarm.peers.keys()) yield [room.cid, swarm.infoHash, peerId];
         },
         openSessions: () => sessions.openSessions(),
+        closedSessions: () => sessions.closedSessions(options.now()),
+        peerClaims: () => sessions.peerClaims(),
         addressCounts: () => perIp.entries(),
         stats: () => {
           const { rooms: _r, uptimeSeconds: _u, ...counts } = stats();

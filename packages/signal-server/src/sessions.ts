@@ -72,6 +72,19 @@ export class Sessions implements SessionDirectory {
     for (const [session, record] of this.records) if (record.open > 0) yield [session, record.room, record.address, record.peers];
   }
 
+  /** Sessions closed but still kept, with the ms they have left at `now`, for the cluster's resync. */
+  *closedSessions(now: number): Iterable<[string, string, string, Iterable<string>, number]> {
+    for (const [session, record] of this.records) if (record.open === 0) yield [session, record.room, record.address, record.peers, this.retentionMs - (now - record.closedAt)];
+  }
+
+  /** Each peer id known here with the session that announced it first here, for the cluster's resync. */
+  *peerClaims(): Iterable<[string, string]> {
+    for (const [peerId, owners] of this.peerSessions) {
+      const first = owners.values().next().value;
+      if (first !== undefined) yield [first, peerId];
+    }
+  }
+
   open(session: string, room: string, address: string): void {
     const record = this.records.get(session);
     if (record && record.room === room) {
