@@ -177,7 +177,9 @@ export class Rewards {
     clearTimeout(timer);
     reporter.dispose();
     if (state === 'timeout' || state.pending > 0) {
-      this.log.warn('uploads not reported: the contributions API did not acknowledge them', { cid, endpoint: this.endpoint, ...(state === 'timeout' ? { timeoutMs: STOP_FLUSH_TIMEOUT_MS } : { status: state.lastStatus, pending: state.pending }) });
+      // 404: a signal server run without its contributions API; the operator can stop trying.
+      const hint = state !== 'timeout' && state.lastStatus === 404 ? { hint: 'this signal server has no contributions API: --contributions off stops reporting' } : {};
+      this.log.warn('uploads not reported: the contributions API did not acknowledge them', { cid, endpoint: this.endpoint, ...(state === 'timeout' ? { timeoutMs: STOP_FLUSH_TIMEOUT_MS } : { status: state.lastStatus, pending: state.pending }), ...hint });
     } else this.log.debug('uploads reported', { cid, acknowledged: state.acknowledged });
   }
 
