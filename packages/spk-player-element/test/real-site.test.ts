@@ -81,10 +81,20 @@ test('two players with relative and protocol-relative /ipfs/<cid>/ src join the 
     );
     for (const src of sources) assert.equal(src, `${fixture.cdn.url}/ipfs/${SAMPLE_CID}/manifest.m3u8`, 'src resolved against the page URL');
     // The rooms API has no push: poll it, bounded.
-    await waitFor(async () => {
-      const response = await fetch(`${signalHttp}/api/p2p/rooms/${SAMPLE_CID}`);
-      return response.ok && ((await response.json()) as { peers?: number }).peers === 2;
-    }, 30_000, `both players in room ${SAMPLE_CID} of the rooms API`);
+    try {
+      await waitFor(async () => {
+        const response = await fetch(`${signalHttp}/api/p2p/rooms/${SAMPLE_CID}`);
+        const room = response.ok ? ((await response.json()) as { peers?: number }) : undefined;
+        // Thrown, not returned: a timeout then says what the room last held.
+        if (room?.peers !== 2) throw new Error(`the rooms API answered ${response.status} ${JSON.stringify(room)}`);
+        return true;
+      }, 30_000, `both players in room ${SAMPLE_CID} of the rooms API`);
+    } catch (error) {
+      const players = await page.$$eval('#relative, #protocol-relative', (elements) =>
+        elements.map((el) => ({ id: el.id, state: el.getAttribute('state'), stats: (el as unknown as { stats(): unknown }).stats() })),
+      );
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; players: ${JSON.stringify(players)}`);
+    }
     assert.deepEqual(errors, [], 'nothing thrown into the page');
   } finally {
     await page.close();

@@ -7,6 +7,8 @@ import type { PlayerLike } from './videojs-types.js';
  */
 export const SLOW_FIRST_SEGMENT_MS = 800;
 
+const HAVE_CURRENT_DATA = 2;
+
 /**
  * Runs `start` once, when the player has its first frame (`loadeddata`, then a later task), or
  * earlier if the first segment is still downloading after SLOW_FIRST_SEGMENT_MS. The P2P engine
@@ -35,7 +37,11 @@ export function afterFirstFrame(player: PlayerLike, firstSegmentPending: () => b
     clearTimeout(slowTimer);
     if (frameTimer !== undefined && !done) clearTimeout(frameTimer);
   };
-  player.one('loadeddata', onData);
+  // Called late (the persistent cache's lookup came first, on a busy machine), the first frame
+  // may be there already: `loadeddata` will not fire again, and the slow-segment timer sees no
+  // pending segment, so waiting for either would leave the engine unstarted for good.
+  if (player.readyState() >= HAVE_CURRENT_DATA) onData();
+  else player.one('loadeddata', onData);
   return () => {
     done = true;
     cancel();

@@ -224,7 +224,8 @@ export class SourceSession {
         // engine starts now instead of after the first frame; a first viewing keeps it waiting.
         if (this.cache === undefined) deferStart();
         else {
-          void this.cache.holds(uri, range).then((held) => {
+          // A lookup that fails is a cache that is not there: the first viewing's path.
+          void this.cache.holds(uri, range).catch(() => false).then((held) => {
             if (this.ended) return;
             if (held) void this.startCore();
             else deferStart();

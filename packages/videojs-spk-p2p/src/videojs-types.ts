@@ -67,6 +67,8 @@ export interface PlayerLike {
   playbackRate(): number;
   buffered(): TimeRangesLike;
   paused(): boolean;
+  /** HTMLMediaElement's: 2 (HAVE_CURRENT_DATA) and up once `loadeddata` has fired. */
+  readyState(): number;
   currentSrc(): string;
   /** The source object as given to `src()`; sites may add `videoCid` to it. */
   currentSource(): { src?: string; type?: string; videoCid?: unknown };
