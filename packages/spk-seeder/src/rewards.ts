@@ -15,7 +15,7 @@ import './node-globals.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ContributionReporter, contributionEndpointFor, publicViewerIdOf, signalHttpUrlFor, type ContributionReporterOptions } from 'videojs-spk-p2p/node';
+import { ContributionReporter, contributionEndpointFor, publicViewerIdOf, signalHttpUrlFor } from 'videojs-spk-p2p/node';
 import { errorMessage, type Logger } from './log.js';
 
 /** A new reporter every day: the server refuses a report whose session lasted over 7 days. */
@@ -41,20 +41,6 @@ if (scope.navigator) {
   };
 }
 
-/**
- * The browser reporter keeps its viewer secret in IndexedDB, which Node has not: without this
- * it would make a new viewer for every video and every start. The seeder's secret replaces the
- * one the reporter made, before any report is taken (the reporter reads it only then).
- */
-class SeederReporter extends ContributionReporter {
-  constructor(options: ContributionReporterOptions, viewerSecret: string) {
-    super(options);
-    const fields = this as unknown as { viewer?: unknown };
-    if (!(fields.viewer instanceof Promise)) throw new Error('videojs-spk-p2p ContributionReporter no longer keeps its viewer secret in `viewer`: the seeder cannot give it its own');
-    fields.viewer = Promise.resolve(viewerSecret);
-  }
-}
-
 /** Reads the seeder's viewer secret, or makes one on first start. */
 export async function loadViewerSecret(cacheDir: string): Promise<string> {
   const path = join(cacheDir, 'viewer-secret');
@@ -73,7 +59,7 @@ export async function loadViewerSecret(cacheDir: string): Promise<string> {
 }
 
 interface Entry {
-  reporter: SeederReporter;
+  reporter: ContributionReporter;
   session: string;
   bornAt: number;
 }
@@ -166,11 +152,11 @@ export class Rewards {
     }
   }
 
-  private reporter(cid: string, session: string): SeederReporter {
-    return new SeederReporter({ endpoint: this.endpoint, session, videoCid: cid }, this.viewerSecret);
+  private reporter(cid: string, session: string): ContributionReporter {
+    return new ContributionReporter({ endpoint: this.endpoint, session, videoCid: cid, viewerSecret: this.viewerSecret });
   }
 
-  private async finish(cid: string, reporter: SeederReporter): Promise<void> {
+  private async finish(cid: string, reporter: ContributionReporter): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), STOP_FLUSH_TIMEOUT_MS)));
     const state = await Promise.race([reporter.flush(), timeout]);

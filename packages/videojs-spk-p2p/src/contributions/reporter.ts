@@ -18,6 +18,11 @@ export interface ContributionReporterOptions {
   intervalMs?: number;
   /** IndexedDB database holding unacknowledged reports and the viewer secret. */
   databaseName?: string;
+  /**
+   * The viewer's long-lived secret, for a host that keeps its own (the Node seeder, which has no
+   * IndexedDB to keep one in); unset, the browser's is read from, or made in, IndexedDB.
+   */
+  viewerSecret?: string;
 }
 
 export interface ReporterState {
@@ -53,7 +58,7 @@ const DEFAULT_INTERVAL_MS = 30_000;
 const FIRST_REPORT_DELAY_MS = 5_000;
 
 export class ContributionReporter {
-  private readonly options: Required<Omit<ContributionReporterOptions, 'databaseName'>> & { databaseName: string | undefined };
+  private readonly options: Required<Omit<ContributionReporterOptions, 'databaseName' | 'viewerSecret'>> & { databaseName: string | undefined };
   private readonly startedAt = Date.now();
   private periodStartedAt = Date.now();
   private peers = new Map<string, PeerCounters>();
@@ -78,7 +83,8 @@ export class ContributionReporter {
       databaseName: options.databaseName,
     };
     this.queue = openReportQueue(options.databaseName);
-    this.viewer = this.queue.then((queue) => queue.viewerSecret(() => randomHex(24)));
+    const given = options.viewerSecret;
+    this.viewer = given !== undefined ? Promise.resolve(given) : this.queue.then((queue) => queue.viewerSecret(() => randomHex(24)));
     this.timer = setInterval(() => void this.flush(), this.options.intervalMs);
     document.addEventListener('visibilitychange', this.onVisibilityChange);
     window.addEventListener('pagehide', this.onPageHide);
