@@ -36,6 +36,13 @@ if (files.length === 0 && !hasWtrFiles(root, filter)) {
 // (its process is killed) while the other files run on. SPK_TEST_TIMEOUT_MS overrides it.
 const TEST_TIMEOUT_MS = Number(process.env.SPK_TEST_TIMEOUT_MS) || 300_000;
 
+// Files run two at a time. Node's default is one fewer than the cores, which on a 2-core CI
+// machine is one file at a time; most files spend their time waiting on Chromium, the network
+// shaping of the local CDN or media playing at its own pace, not on the CPU, so two at once
+// roughly halve the run. SPK_TEST_CONCURRENCY=1 gives the old serial run, to tell a test that
+// depends on a quiet machine from one that is broken.
+const TEST_CONCURRENCY = Number(process.env.SPK_TEST_CONCURRENCY) || 2;
+
 // The contributions suites need PostgreSQL: without TEST_DATABASE_URL one throwaway server
 // serves the whole run (each suite creates its own database on it) and is removed at the end.
 const env = { ...process.env };
@@ -52,7 +59,7 @@ if (!env.TEST_DATABASE_URL && files.some((file) => /contributions/.test(file))) 
 }
 const tapFile = join(mkdtempSync(join(tmpdir(), 'spk-tests-')), 'results.tap');
 const child = files.length === 0 ? spawn(process.execPath, ['-e', '']) : spawn(process.execPath, [
-  '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`,
+  '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, `--test-concurrency=${TEST_CONCURRENCY}`,
   '--test-reporter=spec', '--test-reporter-destination=stdout',
   '--test-reporter=tap', `--test-reporter-destination=${tapFile}`,
   ...files,
