@@ -55,6 +55,8 @@ export interface ClusterHandlers {
   peerClaims(): Iterable<[string, string]>;
   /** Open connections per client address on this node, for the cluster-wide cap. */
   addressCounts(): Iterable<[string, number]>;
+  /** This node's busiest rooms `[cid, connections]`, published for the cluster-wide room list. */
+  busiestRooms(): Array<[string, number]>;
 }
 
 /** Session secrets never leave the node in clear: Redis keys and claims use their SHA-256. */
@@ -62,6 +64,10 @@ const sessionKey = (session: string) => createHash('sha256').update(session).dig
 
 const swarmKey = (cid: string, infoHash: string) => `spk:s:${cid}:${binaryToHex(infoHash)}`;
 const roomKey = (cid: string) => `spk:r:${cid}`;
+/** The field of a node's published record that lists its busiest rooms. */
+const BUSIEST_FIELD = 'busiestRooms';
+/** Rooms each node publishes: enough for a page of the busiest cluster-wide. */
+export const PUBLISHED_BUSIEST_ROOMS = 100;
 
 export class Cluster implements SessionStore {
   up = false;
@@ -162,7 +168,7 @@ export class Cluster implements SessionStore {
     }
     for (const [session, room, address, peers] of this.handlers.openSessions()) this.writeSession(batch, session, room, address, peers, true);
     this.addresses.write(batch, this.handlers.addressCounts(), now);
-    batch.set(`spk:node:${this.options.nodeId}`, JSON.stringify({ at: now, ...this.handlers.stats() }), 'PX', this.options.refreshMs * 3);
+    batch.set(`spk:node:${this.options.nodeId}`, JSON.stringify({ at: now, ...this.handlers.stats(), [BUSIEST_FIELD]: this.handlers.busiestRooms() }), 'PX', this.options.refreshMs * 3);
     // The node list is a sorted set by expiry (no KEYS scan); dead nodes fall out by score.
     batch.zadd('spk:nodes', now + this.options.refreshMs * 3, this.options.nodeId);
     batch.zremrangebyscore('spk:nodes', '-inf', now);
@@ -300,21 +306,46 @@ export class Cluster implements SessionStore {
     }
   }
 
-  /** The stats every live node published, by node id. */
-  async nodeStats(): Promise<Map<string, Record<string, number>> | undefined> {
+  /** What every live node published at its last refresh, by node id. */
+  private async nodeRecords(): Promise<Map<string, Record<string, unknown>> | undefined> {
     if (!this.up) return undefined;
     try {
-      const nodes = new Map<string, Record<string, number>>();
+      const nodes = new Map<string, Record<string, unknown>>();
       const ids = await this.pub.zrangebyscore('spk:nodes', Date.now(), '+inf');
       const values = ids.length > 0 ? await this.pub.mget(...ids.map((id) => `spk:node:${id}`)) : [];
       ids.forEach((id, i) => {
         const value = values[i];
-        if (value) nodes.set(id, JSON.parse(value) as Record<string, number>);
+        if (value) nodes.set(id, JSON.parse(value) as Record<string, unknown>);
       });
       return nodes;
     } catch {
       return undefined;
     }
+  }
+
+  /** The stats every live node published, by node id (numbers only: what is summed). */
+  async nodeStats(): Promise<Map<string, Record<string, number>> | undefined> {
+    const records = await this.nodeRecords();
+    if (records === undefined) return undefined;
+    const nodes = new Map<string, Record<string, number>>();
+    for (const [id, record] of records) {
+      const figures: Record<string, number> = {};
+      for (const [key, value] of Object.entries(record)) if (typeof value === 'number') figures[key] = value;
+      nodes.set(id, figures);
+    }
+    return nodes;
+  }
+
+  /** The busiest rooms each live node published, by node id (at most one refresh old). */
+  async busiestRooms(): Promise<Map<string, Array<[string, number]>> | undefined> {
+    const records = await this.nodeRecords();
+    if (records === undefined) return undefined;
+    const nodes = new Map<string, Array<[string, number]>>();
+    for (const [id, record] of records) {
+      const list = record[BUSIEST_FIELD];
+      nodes.set(id, Array.isArray(list) ? list.filter((entry): entry is [string, number] => Array.isArray(entry) && typeof entry[0] === 'string' && typeof entry[1] === 'number') : []);
+    }
+    return nodes;
   }
 
   async ping(): Promise<boolean> {

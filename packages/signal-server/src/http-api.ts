@@ -14,6 +14,8 @@ export interface ApiDeps {
   /** Totals over every node (cluster mode); the local figures otherwise. */
   clusterStats(): Promise<object>;
   clusterRoom(cid: string): Promise<RoomInfo>;
+  /** The `limit` rooms with the most connections, over every node in cluster mode. */
+  clusterBusiest(limit: number): Promise<{ rooms: { cid: string; peers: number }[]; nodes: number }>;
   /** Cluster mode: counts a report in the shared book; `undefined` when Redis is away. */
   sharedReport: ((cid: string, reporterKey: string, peerId: string) => Promise<{ count: number; blocked: boolean; added: boolean } | undefined>) | undefined;
   /** Cluster mode: whether Redis answers a PING. */
@@ -27,6 +29,9 @@ export interface ApiDeps {
 }
 
 const MAX_REPORT_BYTES = 4096;
+const DEFAULT_ROOMS_LIMIT = 20;
+/** Each cluster node publishes its 100 busiest rooms: no larger page can be answered for the cluster. */
+const MAX_ROOMS_LIMIT = 100;
 const MAX_PRESENCE_BYTES = 512;
 
 export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
@@ -48,6 +53,14 @@ export function registerApiRoutes(router: HttpRouter, deps: ApiDeps): void {
   });
 
   router.route('GET', '/api/p2p/stats', async (_req, res) => sendJson(res, 200, await deps.clusterStats()));
+
+  // The busiest rooms (a seeder's `--rooms-from` picks what to seed from it): `?limit=` 1–100.
+  router.route('GET', '/api/p2p/rooms', async (_req, res, _params, url) => {
+    const raw = url.searchParams.get('limit');
+    const limit = raw === null ? DEFAULT_ROOMS_LIMIT : /^\d{1,3}$/.test(raw) ? Number(raw) : NaN;
+    if (!(limit >= 1 && limit <= MAX_ROOMS_LIMIT)) return sendJson(res, 400, { error: `limit must be a whole number from 1 to ${MAX_ROOMS_LIMIT}` });
+    sendJson(res, 200, await deps.clusterBusiest(limit));
+  });
 
   router.route('GET', '/api/p2p/rooms/:videoCid', async (_req, res, params) => {
     const cid = params.videoCid ?? '';

@@ -241,3 +241,11 @@ export function pickTargets(swarm: Swarm, self: Member, count: number, region: s
   }
   return picked;
 }
+
+/** The `limit` rooms with the most connections here, busiest first: `[cid, connections]`. */
+export function busiestRooms(rooms: Rooms, limit: number): Array<[string, number]> {
+  const all: Array<[string, number]> = [];
+  for (const room of rooms.rooms.values()) if (room.connections.size > 0) all.push([room.cid, room.connections.size]);
+  // Called per API request or cluster refresh, never per message: a full sort of the rooms is fine.
+  return all.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+}

@@ -12,11 +12,11 @@ import { HttpRouter, sendJson } from './http-router.js';
 import { registerApiRoutes } from './http-api.js';
 import { resolveOptions, type ResolvedOptions, type SignalServerOptions } from './options.js';
 import { ReportBook } from './reports.js';
-import { Rooms, type Connection, type Room } from './rooms.js';
+import { busiestRooms, Rooms, type Connection, type Room } from './rooms.js';
 import { Sessions, type SessionDirectory } from './sessions.js';
 import { CloseCode, SignalHub, type HubCounters } from './signal-hub.js';
 import { MessageRate } from './message-rate.js';
-import { Cluster } from './cluster.js';
+import { Cluster, PUBLISHED_BUSIEST_ROOMS } from './cluster.js';
 import { binaryToHex } from './ids.js';
 
 export interface ListenAddress {
@@ -112,6 +112,7 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
         closedSessions: () => sessions.closedSessions(options.now()),
         peerClaims: () => sessions.peerClaims(),
         addressCounts: () => perIp.entries(),
+        busiestRooms: () => busiestRooms(rooms, PUBLISHED_BUSIEST_ROOMS),
         stats: () => {
           const { rooms: _r, uptimeSeconds: _u, ...counts } = stats();
           return counts;
@@ -437,10 +438,26 @@ export function createSignalServer(input: SignalServerOptions = {}): SignalServe
     return { ...info, swarms, clusterPeers };
   };
 
+  /**
+   * The busiest rooms over every node: each node's own list (live here, one refresh old from the
+   * others) summed by CID. A room too small to be in any node's published list is left out.
+   */
+  const clusterBusiest = async (limit: number): Promise<{ rooms: { cid: string; peers: number }[]; nodes: number }> => {
+    const local = busiestRooms(rooms, cluster === undefined ? limit : PUBLISHED_BUSIEST_ROOMS);
+    const others = cluster === undefined ? undefined : await cluster.busiestRooms();
+    if (others === undefined) return { rooms: local.slice(0, limit).map(([cid, peers]) => ({ cid, peers })), nodes: 1 };
+    others.set(options.nodeId, local);
+    const totals = new Map<string, number>();
+    for (const list of others.values()) for (const [cid, peers] of list) totals.set(cid, (totals.get(cid) ?? 0) + peers);
+    const ranked = [...totals].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, limit);
+    return { rooms: ranked.map(([cid, peers]) => ({ cid, peers })), nodes: others.size };
+  };
+
   registerApiRoutes(router, {
     stats,
     clusterStats,
     clusterRoom,
+    clusterBusiest,
     redis: cluster === undefined ? undefined : () => cluster.ping(),
     sharedReport: cluster === undefined ? undefined : (cid, key, peerId) => cluster.report(cid, key, peerId, options.reportThreshold, options.banDurationMs),
     room: roomInfo,

@@ -169,6 +169,18 @@ describe('cluster over Redis', { timeout: 90_000 }, () => {
     assert.match(metrics, /spk_signal_redis_up\{node="node-b"\} 1/);
     assert.match(metrics, /spk_signal_connections\{node="node-b"\} \d+/);
     assert.match(metrics, /spk_signal_cluster_received_total\{node="node-b"\} [1-9]/);
+    // The busiest rooms (a seeder's --rooms-from): each room's connections on both nodes, summed.
+    const local = async (port: number) => (await json(`http://127.0.0.1:${port}/api/p2p/rooms/${CID}`)).peers as number;
+    const [onA, onB] = [await local(a.port), await local(b.port)];
+    assert.ok(onA > 0 && onB > 0, `connections in the room on both nodes (${onA}, ${onB})`);
+    let listed: unknown[] = [];
+    await waitFor(async () => {
+      const list = await json(`http://127.0.0.1:${b.port}/api/p2p/rooms?limit=5`);
+      listed = list.rooms as unknown[];
+      const entry = (list.rooms as { cid: string; peers: number }[]).find((room) => room.cid === CID);
+      return list.nodes === 2 && entry?.peers === onA + onB;
+    }, 5000, `node B to list room ${CID} with the ${onA + onB} connections of both nodes`);
+    assert.ok(listed.length <= 5);
   });
 
   test('a flood and malformed messages on node A do not disturb node B', async () => {

@@ -52,6 +52,23 @@ describe('HTTP API', async () => {
     assert.match(((await bad.json()) as Json).error as string, /not a valid IPFS CID/);
   });
 
+  it('GET /api/p2p/rooms lists the busiest rooms, with a bounded ?limit', async () => {
+    // A server of its own: the other tests count this one's rooms.
+    const own = await serve();
+    const members = [await own.connect({ cid: OTHER_CID }), await own.connect({ cid: OTHER_CID }), await own.connect({ cid: CID })];
+    for (const member of members) {
+      member.send(announce(binaryId(), binaryId()));
+      await member.next((m) => m.complete !== undefined);
+    }
+    assert.deepEqual(await (await own.get('/api/p2p/rooms')).json(), { rooms: [{ cid: OTHER_CID, peers: 2 }, { cid: CID, peers: 1 }], nodes: 1 });
+    assert.deepEqual(await (await own.get('/api/p2p/rooms?limit=1')).json(), { rooms: [{ cid: OTHER_CID, peers: 2 }], nodes: 1 });
+    for (const limit of ['0', '101', '-1', '2.5', 'ten', '']) {
+      const bad = await own.get(`/api/p2p/rooms?limit=${limit}`);
+      assert.equal(bad.status, 400, `limit=${limit}`);
+      assert.match(((await bad.json()) as { error: string }).error, /limit must be a whole number from 1 to 100/);
+    }
+  });
+
   it('GET /api/p2p/stats counts rooms, peers, messages and relays', async () => {
     const stats = (await (await get('/api/p2p/stats')).json()) as Record<string, number>;
     assert.equal(stats.rooms, 1);

@@ -1,9 +1,9 @@
 /**
- * `--rooms-from`: which of the candidate videos have viewers now, by the signal server's own
- * counts. Its API has no room list: `GET /api/p2p/stats` gives totals (`rooms`, `peers`) and
- * `GET /api/p2p/rooms/:cid` one room's connections (`peers`). So the operator names candidates
- * (a file, read again at every refresh, that a cron job may rewrite from a trending feed) and the
- * seeder asks the server about each, then seeds the `top` with the most viewers.
+ * `--rooms-from`: which videos have viewers now, by the signal server's own counts. Without
+ * `--rooms-candidates` the server's list of its busiest rooms (`GET /api/p2p/rooms`, over the
+ * whole cluster) is ranked; with it, only the CIDs the file names (read again at every refresh,
+ * so a cron job may rewrite it from a trending feed), each asked about by
+ * `GET /api/p2p/rooms/:cid`. The seeder seeds the `top` with the most viewers.
  *
  * - A viewer is a signal connection in the room other than the seeder's own (one per video it
  *   seeds, once it has joined a swarm), so a room the seeder is in is not busy because of it.
@@ -23,6 +23,8 @@ const CONCURRENCY = 4;
 /** Refreshes in a row a room may be outside the top before it is left. */
 const MISSES_BEFORE_LEAVING = 2;
 const MAX_ANSWER_BYTES = 1024 * 1024;
+/** The most rooms the signal server lists in one answer. */
+const BUSIEST_LIMIT = 100;
 
 export interface RoomChanges {
   /** Newly busy rooms, busiest first, with their viewer counts. */
@@ -133,11 +135,31 @@ export class BusyRooms {
     if (changes.join.length > 0 || changes.leave.length > 0) this.apply(changes);
   }
 
-  /** Viewers per candidate room; throws when any answer cannot be used, so a half answer changes nothing. */
+  /** Viewers per room; throws when any answer cannot be used, so a half answer changes nothing. */
   private async count(): Promise<Map<string, number>> {
-    const candidates = [...new Set(readCidsFile(this.config.candidatesFile, '--rooms-candidates'))];
+    return this.config.candidatesFile === undefined ? this.countBusiest() : this.countCandidates(this.config.candidatesFile);
+  }
+
+  /** The server's busiest rooms, as many as it lists (seeded and pinned ones take places in it). */
+  private async countBusiest(): Promise<Map<string, number>> {
+    const url = `${this.config.apiUrl}/api/p2p/rooms?limit=${BUSIEST_LIMIT}`;
+    const answer = await getJson(url);
+    const rooms = isObject(answer) && Array.isArray(answer.rooms) ? answer.rooms : undefined;
+    if (rooms === undefined || !rooms.every((room) => isObject(room) && typeof room.cid === 'string' && isCount(room.peers))) {
+      throw new AnswerError(`${url}: not the signal server's room list (no "rooms" of "cid" and "peers"; a server older than this seeder lists none: give --rooms-candidates)`);
+    }
+    const viewers = new Map<string, number>();
+    for (const room of rooms as Array<{ cid: string; peers: number }>) {
+      if (!isCid(room.cid) || this.pinned.has(room.cid)) continue;
+      viewers.set(room.cid, Math.max(0, room.peers - this.ownConnections(room.cid)));
+    }
+    return viewers;
+  }
+
+  private async countCandidates(file: string): Promise<Map<string, number>> {
+    const candidates = [...new Set(readCidsFile(file, '--rooms-candidates'))];
     const bad = candidates.filter((cid) => !isCid(cid));
-    if (bad.length > 0) this.log.warn('--rooms-candidates: lines that are not CIDs are skipped', { file: this.config.candidatesFile, lines: bad.slice(0, 5) });
+    if (bad.length > 0) this.log.warn('--rooms-candidates: lines that are not CIDs are skipped', { file, lines: bad.slice(0, 5) });
     const asked = candidates.filter((cid) => isCid(cid) && !this.pinned.has(cid));
     const stats = await getJson(`${this.config.apiUrl}/api/p2p/stats`);
     if (!isObject(stats) || !isCount(stats.rooms) || !isCount(stats.peers)) throw new AnswerError(`${this.config.apiUrl}/api/p2p/stats: not the signal server's stats (no "rooms" and "peers" counts)`);

@@ -34,8 +34,8 @@ export interface SeederConfig {
 export interface RoomsConfig {
   /** HTTP base of the signal server's API (`https://host`). */
   apiUrl: string;
-  /** File of candidate CIDs, read again at every refresh. */
-  candidatesFile: string;
+  /** File of candidate CIDs, read again at every refresh; unset, the server's own list of its busiest rooms. */
+  candidatesFile: string | undefined;
   top: number;
   intervalMs: number;
 }
@@ -75,8 +75,8 @@ const SETTINGS: readonly Setting[] = [
   setting('metrics-port', 'integer', 'serve Prometheus /metrics on this port (off when unset)'),
   setting('metrics-host', 'string', 'address for the metrics server', '127.0.0.1'),
   setting('log-level', 'string', 'debug, info, warn or error', 'info'),
-  setting('rooms-from', 'string', 'signal server HTTP base (https://host): also seed the busiest rooms among --rooms-candidates'),
-  setting('rooms-candidates', 'string', 'with --rooms-from: file of candidate CIDs, one a line, read again at every refresh'),
+  setting('rooms-from', 'string', 'signal server HTTP base (https://host): also seed its busiest rooms (GET /api/p2p/rooms)'),
+  setting('rooms-candidates', 'string', 'with --rooms-from: only rank these CIDs (file, one a line, read again at every refresh)'),
   setting('rooms-top', 'integer', 'with --rooms-from: how many of the busiest rooms to seed', '10'),
   setting('rooms-interval-seconds', 'integer', 'with --rooms-from: seconds between two looks at the room counts', '60'),
   setting('contributions', 'string', 'on or off: report uploads to the signal server so the operator is credited', 'on'),
@@ -237,19 +237,18 @@ function roomsConfig(one: (flag: string) => string | undefined): RoomsConfig | u
   }
   const apiUrl = parseHttpUrl(from, '--rooms-from', ['http:', 'https:']);
   if (new URL(apiUrl).pathname.startsWith('/api/')) throw new ConfigError(`--rooms-from: give the server's base URL (https://host), not an API path: "${from}"`);
-  if (candidatesFile === undefined) {
-    throw new ConfigError('--rooms-from needs --rooms-candidates <file>: the signal server counts the viewers of a room it is asked about, it does not list its rooms');
+  if (candidatesFile !== undefined) {
+    // Read once now so a missing or unreadable file is a flag error, not a warning an hour later.
+    const candidates = readCidsFile(candidatesFile, '--rooms-candidates');
+    const bad = candidates.find((cid) => !isCid(cid));
+    if (bad !== undefined) throw new ConfigError(`--rooms-candidates: "${bad}" in ${candidatesFile} is not an IPFS CID`);
   }
-  // Read once now so a missing or unreadable file is a flag error, not a warning an hour later.
-  const candidates = readCidsFile(candidatesFile, '--rooms-candidates');
-  const bad = candidates.find((cid) => !isCid(cid));
-  if (bad !== undefined) throw new ConfigError(`--rooms-candidates: "${bad}" in ${candidatesFile} is not an IPFS CID`);
   const top = parseInteger(one('rooms-top') ?? '', '--rooms-top');
   if (top <= 0 || top > 10_000) throw new ConfigError('--rooms-top must be from 1 to 10000');
   const seconds = parseInteger(one('rooms-interval-seconds') ?? '', '--rooms-interval-seconds');
   // Node runs a timer of more than 2^31 ms at once: a day is plenty.
   if (seconds <= 0 || seconds > 86_400) throw new ConfigError('--rooms-interval-seconds must be from 1 to 86400');
-  return { apiUrl, candidatesFile: resolve(candidatesFile), top, intervalMs: seconds * 1000 };
+  return { apiUrl, candidatesFile: candidatesFile === undefined ? undefined : resolve(candidatesFile), top, intervalMs: seconds * 1000 };
 }
 
 export function usage(): string {

@@ -47,12 +47,10 @@ describe('spk-seeder command line', () => {
   it('bad --rooms-*, --contributions and --hive-account values are refused with a message naming them', () => {
     // In-process: the path from a ConfigError to exit code 2 and one stderr line is the one above.
     const cases: Array<[string[], NodeJS.ProcessEnv, RegExp]> = [
-      [['--signal', 'ws://127.0.0.1:1/x', '--rooms-from', 'http://127.0.0.1:1'], {}, /--rooms-from needs --rooms-candidates <file>: the signal server .* does not list its rooms/],
       [['--signal', 'ws://127.0.0.1:1/x', '--rooms-from', 'ws://127.0.0.1:1', '--rooms-candidates', '/nonexistent'], {}, /--rooms-from: .* must start with http:\/\/ or https:\/\//],
       [['--signal', 'ws://127.0.0.1:1/x', '--rooms-from', 'http://127.0.0.1:1/api/p2p/stats', '--rooms-candidates', '/nonexistent'], {}, /--rooms-from: give the server's base URL/],
       [['--signal', 'ws://127.0.0.1:1/x', '--rooms-from', 'http://127.0.0.1:1', '--rooms-candidates', '/nonexistent/rooms.txt'], {}, /--rooms-candidates: cannot read \/nonexistent\/rooms.txt: ENOENT/],
       [['--cid', CID, '--signal', 'ws://127.0.0.1:1/x', '--rooms-candidates', '/nonexistent/rooms.txt'], {}, /--rooms-candidates needs --rooms-from/],
-      [['--signal', 'ws://127.0.0.1:1/x'], { SPK_SEEDER_ROOMS_FROM: 'http://127.0.0.1:1' }, /--rooms-from needs --rooms-candidates/],
       [['--cid', CID, '--signal', 'ws://127.0.0.1:1/x', '--hive-account', 'Not An Account!'], {}, /--hive-account: "Not An Account!" is not a Hive account name/],
       [['--cid', CID, '--signal', 'ws://127.0.0.1:1/x', '--contributions', 'maybe'], {}, /--contributions: "maybe" is not on or off/],
     ];
@@ -67,6 +65,10 @@ describe('spk-seeder command line', () => {
       const config = parseConfig(['--signal', 'ws://127.0.0.1:1/x', '--rooms-from', 'http://127.0.0.1:1/', '--rooms-candidates', candidates, '--hive-account', '@Alice'], { SPK_SEEDER_ROOMS_TOP: '3' });
       assert.ok(config !== 'help');
       assert.deepEqual([config.cids, config.rooms?.apiUrl, config.rooms?.top, config.rooms?.intervalMs, config.contributions, config.hiveAccount], [[], 'http://127.0.0.1:1', 3, 60_000, true, 'alice']);
+      // Without candidates the server's own list of its busiest rooms is ranked.
+      const listed = parseConfig(['--signal', 'ws://127.0.0.1:1/x'], { SPK_SEEDER_ROOMS_FROM: 'http://127.0.0.1:1' });
+      assert.ok(listed !== 'help');
+      assert.deepEqual([listed.cids, listed.rooms?.apiUrl, listed.rooms?.candidatesFile, listed.rooms?.top], [[], 'http://127.0.0.1:1', undefined, 10]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -86,6 +86,24 @@ describe('spk-seeder --rooms-from', () => {
     }
   });
 
+  it('without --rooms-candidates it seeds the busiest room of the server\'s own list', async () => {
+    const base = httpBaseOf(tracker.url);
+    const viewer = await viewerIn(tracker.url, media.cidV1, 'viewer-session-0003');
+    const seeder = startSeeder([
+      '--rooms-from', base, '--rooms-top', '1', '--rooms-interval-seconds', '1',
+      '--gateway', gateway.url, '--signal', tracker.url, '--cache-dir', join(dir, 'cache-listed'),
+    ]);
+    try {
+      const busy = await seeder.waitForLog((line) => line.msg === 'room busy: seeding it', 'the busy room of the list');
+      assert.deepEqual([busy.cid, busy.viewers], [media.cidV1, 1]);
+      await seeder.waitForLog((line) => line.msg === 'joined swarms' && line.cid === media.cidV1, 'joining it');
+      assert.deepEqual(seeder.lines.filter((line) => line.msg.startsWith('rooms API')), [], 'every answer of the API was used');
+    } finally {
+      viewer.close();
+      assert.equal(await seeder.stop(), 0);
+    }
+  });
+
   it('an unreachable or garbage-answering API: a clear warning, and the pinned video is still seeded', async () => {
     const down = `http://127.0.0.1:${await closedPort()}`;
     // The gateway answers, but it is no signal server: 404 for /api/p2p/stats.
