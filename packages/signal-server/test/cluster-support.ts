@@ -89,10 +89,10 @@ export async function startNginx(upstreams: number[]): Promise<Running & { dir: 
   const example = readFileSync(fileURLToPath(new URL('../examples/nginx.conf', import.meta.url)), 'utf8');
   const conf = example
     .replace(/^\s*server 127\.0\.0\.1:\d+[^;]*;\n/gm, '')
-    .replace('upstream spk_signal {', `upstream spk_signal {\n${upstreams.map((u) => `    server 127.0.0.1:${u} max_fails=1 fail_timeout=2s;`).join('\n')}`)
+    .replace(/upstream (spk_signal\w*) \{/g, (_line, name: string) => `upstream ${name} {\n${upstreams.map((u) => `    server 127.0.0.1:${u} max_fails=1 fail_timeout=2s;`).join('\n')}`)
     .replace(/listen \d+;/, `listen 127.0.0.1:${port};`)
     // Tests read which node answered a request (e.g. acknowledged a contribution report).
-    .replace('proxy_pass http://spk_signal;', `proxy_pass http://spk_signal;\n        add_header ${UPSTREAM_HEADER} $upstream_addr always;`);
+    .replace(/proxy_pass (http:\/\/spk_signal\w*);/g, (_line, target: string) => `proxy_pass ${target};\n        add_header ${UPSTREAM_HEADER} $upstream_addr always;`);
   const full = `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log notice;\nevents {}\nhttp {\n  access_log off;\n  client_body_temp_path ${dir};\n  proxy_temp_path ${dir};\n  fastcgi_temp_path ${dir};\n  uwsgi_temp_path ${dir};\n  scgi_temp_path ${dir};\n${conf}\n}\n`;
   writeFileSync(join(dir, 'nginx.conf'), full);
   // nginx prints nothing on a good start: it is ready when its port answers.
