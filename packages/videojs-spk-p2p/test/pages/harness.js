@@ -1,6 +1,7 @@
 // Test harness: creates a Video.js player with the plugin from options given by the test, and
 // records what the plugin and the player report so the test can read it back.
 import '/dist/videojs-spk-p2p.es.js';
+import '/pages/stall-watch.js';
 
 const EVENTS = ['peerconnect', 'peerclose', 'segmentloaded', 'stats', 'modechange', 'integrityfailure', 'peerreport', 'coreready', 'optionserror', 'cdnfallback', 'integrityproblem', 'gatewayintegrityfailure', 'persistentcachecorrupt', 'gatewayhedge'];
 
@@ -25,16 +26,7 @@ window.spkTest = {
       });
     }
     player.on('error', () => this.errors.push(String(player.error()?.message)));
-    let waitingSince;
-    player.on('waiting', () => {
-      if (player.currentTime() > 0.5) waitingSince = performance.now();
-    });
-    player.on(['playing', 'timeupdate'], () => {
-      if (waitingSince !== undefined && !player.paused() && player.readyState() >= 3) {
-        this.stalls.push(performance.now() - waitingSince);
-        waitingSince = undefined;
-      }
-    });
+    window.spkWatchStalls(player, this.stalls);
     player.on('ended', () => { this.ended = true; });
     const requestedAt = performance.now();
     player.one('playing', () => { this.startupMs = performance.now() - requestedAt; });

@@ -27,17 +27,7 @@
       }
     };
     player.on('error', () => record.errors.push(String(player.error() && player.error().message)));
-    let waitingSince;
-    player.on('waiting', () => {
-      if (player.currentTime() > 0.5 && !player.seeking()) waitingSince = performance.now();
-    });
-    player.on('seeking', () => { waitingSince = undefined; });
-    player.on(['playing', 'timeupdate'], () => {
-      if (waitingSince !== undefined && !player.paused() && player.readyState() >= 3) {
-        record.stalls.push(performance.now() - waitingSince);
-        waitingSince = undefined;
-      }
-    });
+    window.spkWatchStalls(player, record.stalls);
     player.on('playing', () => { if (record.firstPlaying === null) record.firstPlaying = performance.now(); });
     player.on('ended', () => { record.ended = true; });
     player.on('loadstart', () => { record.ended = false; });

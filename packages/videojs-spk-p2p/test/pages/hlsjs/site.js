@@ -4,6 +4,7 @@
 // reads back what the engine reported.
 import Hls from 'hls.js';
 import { HlsJsP2PEngine } from 'p2p-media-loader-hlsjs';
+import '../stall-watch.js';
 
 const query = new URLSearchParams(location.search);
 const src = query.get('src');
@@ -35,14 +36,7 @@ const video = document.getElementById('v');
 hls.on(Hls.Events.ERROR, (_event, data) => {
   if (data.fatal) record.errors.push(`${data.type}: ${data.details}`);
 });
-let waitingSince;
-video.addEventListener('waiting', () => {
-  if (video.currentTime > 0.5) waitingSince = performance.now();
-});
-video.addEventListener('playing', () => {
-  if (waitingSince !== undefined) record.stalls.push(performance.now() - waitingSince);
-  waitingSince = undefined;
-});
+window.spkWatchStalls(video, record.stalls);
 video.addEventListener('ended', () => { record.ended = true; });
 const requestedAt = performance.now();
 video.addEventListener('playing', () => { record.startupMs ??= performance.now() - requestedAt; }, { once: true });

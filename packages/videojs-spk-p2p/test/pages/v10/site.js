@@ -1,6 +1,7 @@
 // A Video.js 10 page with P2P from videojs-spk-p2p/hlsjs, as the README's recipe writes it.
 // The test passes source, CID and tracker in the query string and reads back what was recorded.
 import { attachToVideojs10 } from '../../dist/videojs-spk-p2p-hlsjs.es.js';
+import '../stall-watch.js';
 
 const query = new URLSearchParams(location.search);
 const rate = Number(query.get('rate') ?? 1);
@@ -20,14 +21,7 @@ p2p.addEventListener('segmentloaded', (event) => record.segments.push({ at: perf
 p2p.addEventListener('peerconnect', (event) => record.peers.push(event.detail.peerId));
 p2p.addEventListener('stats', (event) => { record.stats = event.detail; });
 
-let waitingSince;
-media.addEventListener('waiting', () => {
-  if (media.currentTime > 0.5) waitingSince = performance.now();
-});
-media.addEventListener('playing', () => {
-  if (waitingSince !== undefined) record.stalls.push(performance.now() - waitingSince);
-  waitingSince = undefined;
-});
+window.spkWatchStalls(media, record.stalls);
 media.addEventListener('ended', () => { record.ended = true; });
 media.addEventListener('error', () => record.errors.push(String(media.error?.message ?? 'media error')));
 media.addEventListener('loadedmetadata', () => { media.playbackRate = rate; });
