@@ -148,6 +148,7 @@ export class SourceSession {
   private readonly receipts: ReceiptRecorder;
   /** The browser's persistent segment cache for this video, unless opted out. */
   private readonly cache: SessionCache | undefined;
+  private cacheOpenDecided = false;
   private trackerWatch: TrackerWatch | undefined;
 
   constructor(
@@ -193,7 +194,7 @@ export class SourceSession {
       core.destroy();
     }
     this.segmentMap?.clear();
-    void this.cache?.ready.then((cached) => cached?.cache.close());
+    this.cache?.close();
     this.core = undefined;
     this.segmentLoader = undefined;
     this.segmentMap = undefined;
@@ -204,11 +205,23 @@ export class SourceSession {
   }
 
   /**
+   * A playlist request from VHS. The first decides when the persistent cache opens: now, while
+   * VHS fetches its playlists, so that the first segment can come from it; or, when the page
+   * answered it (`<spk-player>`'s early fetch, which answers the first segment too), with the
+   * engine: nothing before the first frame can come from the cache then.
+   */
+  playlistRequested(answeredElsewhere: boolean): void {
+    if (this.cacheOpenDecided) return;
+    this.cacheOpenDecided = true;
+    if (!answeredElsewhere) void this.cache?.ready;
+  }
+
+  /**
    * A media segment request from VHS. The first one starts the engine (its chunk loads only now,
    * so it never competes with the playlists) and is left to VHS: start-up never waits for peers.
    * Later ones are answered by the engine when it knows the segment.
    */
-  mapForEngine(uri: string, range: string | undefined): { mapped: MappedSegment; loader: SegmentLoader } | undefined {
+  mapForEngine(uri: string, range: string | undefined, answeredElsewhere = false): { mapped: MappedSegment; loader: SegmentLoader } | undefined {
     if (this.ended || this.videoCid === undefined) return undefined;
     if (!this.firstSegmentDone && uri) {
       this.firstRequest = { uri, range };
@@ -222,7 +235,8 @@ export class SourceSession {
         };
         // A rewatch: cached bytes are checked by the verifier that comes with the engine, so the
         // engine starts now instead of after the first frame; a first viewing keeps it waiting.
-        if (this.cache === undefined) deferStart();
+        // A first segment the page answers itself cannot be a rewatch's cached one.
+        if (this.cache === undefined || answeredElsewhere) deferStart();
         else {
           // A lookup that fails is a cache that is not there: the first viewing's path.
           void this.cache.holds(uri, range).catch(() => false).then((held) => {

@@ -31,10 +31,11 @@ export class VhsInterception {
   }
 
   private readonly onRequest = (options: VhsRequestOptions): VhsRequestOptions => {
+    if (options.requestType === 'hls-playlist') this.session.playlistRequested(options.xhr !== undefined);
     if (options.requestType !== 'segment') return options;
     // Seen by the session even when another hook already answers it (`<spk-player>`'s early
     // fetch of the first segment): the first segment request is what starts the engine.
-    const routed = this.session.mapForEngine(options.uri, options.headers?.Range);
+    const routed = this.session.mapForEngine(options.uri, options.headers?.Range, options.xhr !== undefined);
     // That answer stands. Its bytes still reach onResponse (they are not a SegmentXhr), so they
     // are counted, checked and kept in the persistent cache like any segment VHS fetched itself.
     if (options.xhr) return options;

@@ -1,7 +1,7 @@
 /**
  * One source session's use of the browser's persistent segment cache. This file is in the
  * first-frame bundle and stays small: the cache itself (IndexedDB code) is a lazily loaded chunk,
- * opened while VHS fetches its playlists.
+ * opened while VHS fetches its playlists, or with the engine when the page answers those itself.
  *
  * - Segments VHS would fetch itself (the first one, before the P2P engine is up, and any the
  *   engine cannot serve) are taken from the cache when it holds them, checked; otherwise from
@@ -41,25 +41,42 @@ const OPEN_WAIT_MS = 1500;
 const FALLBACK_BANDWIDTH_BPS = 4_194_304;
 
 export class SessionCache {
-  readonly ready: Promise<CachedSegments | undefined>;
+  private opening: Promise<CachedSegments | undefined> | undefined;
   private cached: CachedSegments | undefined;
   /** Runtime ids of segments the engine took from the cache (not downloaded), for their source. */
   private readonly servedFromCache = new Set<string>();
 
-  constructor(private readonly options: SessionCacheOptions) {
-    const { option } = options;
+  constructor(private readonly options: SessionCacheOptions) {}
+
+  /**
+   * The open cache, opened on first use (see SourceSession.playlistRequested): a page that
+   * answers the first segment itself, as `<spk-player>`'s early fetch does, has no use for it
+   * before the engine starts, and opening it meanwhile made that first frame later.
+   */
+  get ready(): Promise<CachedSegments | undefined> {
+    this.opening ??= this.open();
+    return this.opening;
+  }
+
+  /** Closes the database if it was opened; never opens it. */
+  close(): void {
+    void this.opening?.then((cached) => cached?.cache.close());
+  }
+
+  private open(): Promise<CachedSegments | undefined> {
+    const { option } = this.options;
     const settings = typeof option === 'object' ? option : {};
     const maxBytes = settings.maxBytes ?? DEFAULT_PERSISTENT_CACHE_BYTES;
-    this.ready = import('./index.js')
+    return import('./index.js')
       .then((m) =>
         m.openCachedSegments(
           { maxBytes, databaseName: settings.databaseName },
           {
-            videoCid: options.videoCid,
-            masterUrl: options.masterUrl,
-            verify: options.verify,
-            segmentsOfStream: options.segmentsOfStream,
-            onCorrupt: options.onCorrupt,
+            videoCid: this.options.videoCid,
+            masterUrl: this.options.masterUrl,
+            verify: this.options.verify,
+            segmentsOfStream: this.options.segmentsOfStream,
+            onCorrupt: this.options.onCorrupt,
           },
         ),
       )
