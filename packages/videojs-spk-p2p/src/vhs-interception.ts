@@ -40,6 +40,12 @@ export class VhsInterception {
     // are counted, checked and kept in the persistent cache like any segment VHS fetched itself.
     if (options.xhr) return options;
     if (!routed) {
+      const waitMs = this.session.engineWaitMs();
+      if (waitMs > 0) {
+        options.timeout = Math.max(Number(options.timeout) || 0, STAND_IN_TIMEOUT_MS);
+        options.xhr = new SegmentXhr(this.session.waitForEngine(options.uri, options.headers?.Range, waitMs));
+        return options;
+      }
       const fromCache = this.session.fromPersistentCache(options.uri, options.headers?.Range);
       if (fromCache) options.xhr = new SegmentXhr(fromCache);
       return options;

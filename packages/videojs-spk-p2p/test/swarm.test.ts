@@ -74,4 +74,27 @@ describe('videojs-spk-p2p: two viewers over real WebRTC', () => {
       await first.close();
     }
   });
+
+  it('a joiner at normal speed takes its second segment from its peer: the request waits for the engine that starts after the first frame', async () => {
+    const { browser, cdn, tracker } = fixture;
+    const pageUrl = `${cdn.url}/pages/player.html`;
+    const first = await openPlayer(browser, { pageUrl, src: manifestUrl(cdn, 'viewer-e'), options: p2pOptions(tracker.url), rate: 2 });
+    let second: Awaited<ReturnType<typeof openPlayer>> | undefined;
+    try {
+      await waitFor(async () => (await first.state()).currentTime >= 12, 40_000, 'first viewer at 12 s');
+      // Rate 1: the first segment's 6 s leave the buffer room to wait for the engine.
+      second = await openPlayer(browser, { pageUrl, src: manifestUrl(cdn, 'viewer-f'), options: p2pOptions(tracker.url), rate: 1 });
+      const joiner = second;
+      const [firstSegment, secondSegment] = await waitFor(async () => {
+        const loaded = await joiner.events('segmentloaded');
+        return loaded.length >= 2 ? loaded : undefined;
+      }, 30_000, "the joiner's first two segments");
+      assert.equal(firstSegment?.source, 'cdn', 'the first segment from the CDN (start-up never waits for peers)');
+      assert.equal(secondSegment?.source, 'p2p', `the second from the peer, not the CDN: ${JSON.stringify(secondSegment)}`);
+      assert.deepEqual((await joiner.state()).stalls, [], 'no stall while it waited');
+    } finally {
+      await second?.close();
+      await first.close();
+    }
+  });
 });

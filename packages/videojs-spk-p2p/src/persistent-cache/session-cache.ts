@@ -12,8 +12,8 @@
 import type { Segment } from 'p2p-media-loader-core';
 import type { SegmentVerdict } from '../integrity/segment-verifier.js';
 import { DEFAULT_PERSISTENT_CACHE_BYTES, type PersistentCacheOption } from '../options.js';
-import { fetchFromCdn } from '../segment-loader.js';
-import { parseRangeHeader, segmentRuntimeId } from '../segment-map.js';
+import { cdnSegmentFetch } from '../segment-loader.js';
+import { parseRangeHeader } from '../segment-map.js';
 import type { LimitedSegmentStorage } from '../segment-storage.js';
 import type { SegmentFetch } from '../segment-xhr.js';
 import type { CachedSegments } from './cached-segments.js';
@@ -135,12 +135,7 @@ export class SessionCache {
           return { data, bandwidth: this.options.bandwidth() ?? FALLBACK_BANDWIDTH_BPS };
         }
       }
-      const segment: Segment = { runtimeId: segmentRuntimeId(uri, byteRange), externalId: 0, url: uri, startTime: 0, endTime: 0, ...(byteRange ? { byteRange } : {}) };
-      const fetchedAt = performance.now();
-      const data = await fetchFromCdn(segment, signal);
-      const durationMs = performance.now() - fetchedAt;
-      this.options.onFetched(data.slice(0), uri, byteRange, durationMs);
-      return { data, bandwidth: (data.byteLength * 8 * 1000) / Math.max(1, durationMs) };
+      return cdnSegmentFetch(uri, rangeHeader, this.options.onFetched)(signal);
     };
   }
 }
