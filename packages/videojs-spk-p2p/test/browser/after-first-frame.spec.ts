@@ -1,27 +1,13 @@
 import { assert } from '@esm-bundle/chai';
 import { afterFirstFrame } from '../../src/after-first-frame.js';
 import type { PlayerLike } from '../../src/videojs-types.js';
+import { loadVideojs } from './load-videojs.js';
 
 type VideojsFactory = (element: Element, options: Record<string, unknown>) => PlayerLike & { src(source: { src: string; type: string }): void; dispose(): void };
 
-/** Video.js's own build, as a page loads it: the player and its VHS are the real ones. */
-async function loadVideojs(): Promise<VideojsFactory> {
-  const global = window as unknown as { videojs?: VideojsFactory };
-  if (!global.videojs) {
-    const script = document.createElement('script');
-    script.src = '/node_modules/video.js/dist/video.min.js';
-    await new Promise((resolve, reject) => {
-      script.onload = resolve;
-      script.onerror = reject;
-      document.head.append(script);
-    });
-  }
-  return global.videojs!;
-}
-
 describe('videojs-spk-p2p: the engine start after the first frame', () => {
   it('starts at once when it is set up after the player already has its first frame', async () => {
-    const videojs = await loadVideojs();
+    const videojs = await loadVideojs<VideojsFactory>();
     const { cid } = (await (await fetch('/demo/media/sample.json')).json()) as { cid: string };
     const element = document.createElement('video-js');
     document.body.append(element);

@@ -1,22 +1,13 @@
 import { assert } from '@esm-bundle/chai';
 import { SegmentXhr } from '../../src/segment-xhr.js';
+import { loadVideojs } from './load-videojs.js';
 
 interface XhrResponse { statusCode: number; headers: Record<string, string> }
 type VideojsXhr = (options: Record<string, unknown>, callback: (error: unknown, response: XhrResponse, body: unknown) => void) => { abort(): void };
 
-/** Video.js's own build, loaded as a page loads it, so its xhr (what VHS drives) is the real one. */
+/** The real Video.js xhr (what VHS drives). */
 async function loadVideojsXhr(): Promise<VideojsXhr> {
-  const global = window as unknown as { videojs?: { xhr: VideojsXhr } };
-  if (!global.videojs) {
-    const script = document.createElement('script');
-    script.src = '/node_modules/video.js/dist/video.min.js';
-    await new Promise((resolve, reject) => {
-      script.onload = resolve;
-      script.onerror = reject;
-      document.head.append(script);
-    });
-  }
-  return global.videojs!.xhr;
+  return (await loadVideojs<{ xhr: VideojsXhr }>()).xhr;
 }
 
 describe('videojs-spk-p2p: segment XHR', () => {
