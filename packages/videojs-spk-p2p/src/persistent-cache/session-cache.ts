@@ -125,6 +125,7 @@ export class SessionCache {
   /** A stand-in for a segment request VHS would make itself: from the cache when it has it, else the CDN. */
   segmentFetch(uri: string, rangeHeader: string | undefined): SegmentFetch {
     const byteRange = parseRangeHeader(rangeHeader);
+    const fromCdn = cdnSegmentFetch(uri, rangeHeader, this.options.onFetched);
     return async (signal) => {
       const startedAt = performance.now();
       const cached = this.cached ?? (await Promise.race([this.ready, new Promise<undefined>((resolve) => setTimeout(resolve, OPEN_WAIT_MS))]));
@@ -135,7 +136,7 @@ export class SessionCache {
           return { data, bandwidth: this.options.bandwidth() ?? FALLBACK_BANDWIDTH_BPS };
         }
       }
-      return cdnSegmentFetch(uri, rangeHeader, this.options.onFetched)(signal);
+      return fromCdn(signal);
     };
   }
 }
