@@ -3,7 +3,9 @@
  * memory and CPU can be read without the load generator in the figures. Driven over IPC by
  * signal-bench.ts; exits by itself if the parent goes away or the run overstays its deadline.
  */
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 
 export type ServerKind = 'spk' | 'bittorrent-tracker';
 
@@ -92,7 +94,11 @@ async function startBittorrentTracker(): Promise<Running> {
 }
 
 async function startSpk(): Promise<Running> {
-  const { createSignalServer } = await import('../src/index.js');
+  // SPK_BENCH_MODULE runs another build of the server: packages/signal-server/dist/index.js (npm
+  // run build first) gives profiles with line numbers, which tsx's one-line output has not; an
+  // older checkout's src/index.ts (inside the repository, so its packages resolve) gives an A/B.
+  const module = process.env.SPK_BENCH_MODULE;
+  const { createSignalServer } = (module ? await import(pathToFileURL(resolve(module)).href) : await import('../src/index.js')) as typeof import('../src/index.js');
   // Protections that assume one client per address or a browser's message rate are off: every
   // simulated viewer comes from 127.0.0.1 and the closed loop sends far faster than a browser.
   const server = createSignalServer({ maxConnectionsPerIp: 0, maxConnections: 0, messageRate: 0, logLevel: 'warn', redisUrl, nodeId });
