@@ -8,6 +8,11 @@
  * rate is whatever the server sustains. The metric, as in aquatic's load test, is every
  * message received per second; offers and answers are counted apart so a server that drops
  * relays cannot look fast.
+ *
+ * Frames are read and written as wire text, the UTF-8 bytes one per character (latin1), as the
+ * spk hub does (src/ids.ts): the ids are binary, half their bytes are ≥ 0x80, and V8's UTF-8
+ * decoder then takes ~2 ns a byte where a latin1 copy takes a tenth of that. Each frame is still
+ * parsed and sent on its own, by its own connection, whichever server is under test.
  */
 import { performance } from 'node:perf_hooks';
 import WebSocket from 'ws';
@@ -49,6 +54,10 @@ export type FromGen =
   | { type: 'error'; message: string };
 
 const deadlineMs = Number(process.argv[2] ?? 300_000);
+/** UTF-8 bytes of `text`, one per character. */
+const toWire = (text: string): string => Buffer.from(text, 'utf8').toString('latin1');
+/** A text frame made of wire text's bytes. */
+const sendWire = (ws: WebSocket, wire: string): void => ws.send(Buffer.from(wire, 'latin1'), { binary: false });
 const send = (message: FromGen): void => void process.send?.(message);
 
 const counters: GenCounters = {
@@ -70,7 +79,7 @@ let looping = false;
 interface Conn {
   ws: WebSocket;
   plan: PeerPlan;
-  /** Pre-built `{"action":"announce",…,"offers":[` per rendition; only offers are added per send. */
+  /** Pre-built `{"action":"announce",…,"offers":[` per rendition (wire text); only offers are added per send. */
   announcePrefix: string[];
   expected: number;
   peerIdJson: string;
@@ -84,12 +93,13 @@ interface Conn {
 function main(config: BenchConfig, urls: string[]): void {
   const world = buildWorld(config);
   const idRandom = rng(config.seed ^ 0x5bd1e995);
-  const offerSdp = JSON.stringify(sampleSdp(config.sdpBytes, 'offer'));
-  const answerTail = `,"answer":{"type":"answer","sdp":${JSON.stringify(sampleSdp(config.sdpBytes, 'answer'))}}}`;
+  const offerSdp = toWire(JSON.stringify(sampleSdp(config.sdpBytes, 'offer')));
+  const answerTail = toWire(`,"answer":{"type":"answer","sdp":${JSON.stringify(sampleSdp(config.sdpBytes, 'answer'))}}}`);
+  // Wire text of each id → wire text of its JSON; received frames are parsed as wire text.
   const hashJson = new Map<string, string>();
-  for (const hashes of world.infoHashes) for (const hash of hashes) hashJson.set(hash, JSON.stringify(hash));
+  for (const hashes of world.infoHashes) for (const hash of hashes) hashJson.set(toWire(hash), toWire(JSON.stringify(hash)));
   const peerJson = new Map<string, string>();
-  for (const plan of world.peers) peerJson.set(plan.peerId, JSON.stringify(plan.peerId));
+  for (const plan of world.peers) peerJson.set(toWire(plan.peerId), toWire(JSON.stringify(plan.peerId)));
 
   const conns: Conn[] = [];
 
@@ -105,11 +115,12 @@ function main(config: BenchConfig, urls: string[]): void {
     conn.sentAt = performance.now();
     counters.announcesSent++;
     counters.expectedOffers += conn.expected;
-    conn.ws.send(message);
+    sendWire(conn.ws, message);
   };
 
   const onMessage = (conn: Conn, data: WebSocket.RawData): void => {
-    const text = data.toString();
+    // ws hands text frames over as a Buffer (binaryType 'nodebuffer', the default).
+    const text = (data as Buffer).toString('latin1');
     counters.bytesReceived += text.length;
     if (text.includes('"failure reason"')) {
       counters.failures++;
@@ -120,7 +131,7 @@ function main(config: BenchConfig, urls: string[]): void {
       const offer = JSON.parse(text) as { info_hash: string; peer_id: string; offer_id: string };
       const from = peerJson.get(offer.peer_id) ?? JSON.stringify(offer.peer_id);
       const hash = hashJson.get(offer.info_hash) ?? JSON.stringify(offer.info_hash);
-      conn.ws.send(`{"action":"announce","info_hash":${hash},"peer_id":${conn.peerIdJson},"to_peer_id":${from},"offer_id":${JSON.stringify(offer.offer_id)}${answerTail}`);
+      sendWire(conn.ws, `{"action":"announce","info_hash":${hash},"peer_id":${conn.peerIdJson},"to_peer_id":${from},"offer_id":${JSON.stringify(offer.offer_id)}${answerTail}`);
       counters.answersSent++;
     } else if (text.includes('"answer":{')) {
       counters.answers++;
@@ -149,10 +160,10 @@ function main(config: BenchConfig, urls: string[]): void {
       if (!plan) return resolve();
       const separator = url.includes('?') ? '&' : '?';
       const ws = new WebSocket(`${url}${separator}cid=${world.rooms[plan.room]}`, { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: 10_000 });
-      const peerIdJson = peerJson.get(plan.peerId) as string;
+      const peerIdJson = peerJson.get(toWire(plan.peerId)) as string;
       const event = plan.seeder ? 'completed' : 'started';
       const announcePrefix = (world.infoHashes[plan.room] as string[]).map(
-        (hash) => `{"action":"announce","info_hash":${hashJson.get(hash)},"peer_id":${peerIdJson},"numwant":${config.offers},"uploaded":0,"downloaded":0,"event":"${event}","offers":[`,
+        (hash) => `{"action":"announce","info_hash":${hashJson.get(toWire(hash))},"peer_id":${peerIdJson},"numwant":${config.offers},"uploaded":0,"downloaded":0,"event":"${event}","offers":[`,
       );
       const conn: Conn = {
         ws,
@@ -160,7 +171,7 @@ function main(config: BenchConfig, urls: string[]): void {
         announcePrefix,
         expected: expectedOffers(config, world, plan.room),
         peerIdJson,
-        offerIdPrefix: JSON.stringify(binaryId(idRandom, 12)).slice(1, -1),
+        offerIdPrefix: toWire(JSON.stringify(binaryId(idRandom, 12)).slice(1, -1)),
         offerSeq: 0,
         next: 0,
         inFlight: false,
@@ -189,7 +200,7 @@ function main(config: BenchConfig, urls: string[]): void {
     const t1 = performance.now();
     const expected = conns.reduce((sum, conn) => sum + conn.announcePrefix.length, 0);
     for (const conn of conns) {
-      for (const prefix of conn.announcePrefix) conn.ws.send(`${prefix.replace(`"numwant":${config.offers}`, '"numwant":0')}]}`);
+      for (const prefix of conn.announcePrefix) sendWire(conn.ws, `${prefix.replace(`"numwant":${config.offers}`, '"numwant":0')}]}`);
     }
     const joinDeadline = performance.now() + 20_000;
     while (counters.replies + counters.failures < expected && performance.now() < joinDeadline) await sleep(20);
