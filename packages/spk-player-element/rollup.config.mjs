@@ -5,6 +5,7 @@ import nodeResolve from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import terser from '@rollup/plugin-terser';
 import cssText from './build/css-text.mjs';
+import retryableImports from './build/retryable-imports.mjs';
 import sizeReport, { fileSizeReport } from './build/size-report.mjs';
 
 const pkg = 'packages/spk-player-element';
@@ -72,6 +73,7 @@ export default [
     treeshake: { moduleSideEffects: (id) => !id.includes('/node_modules/idb/') },
     plugins: [
       dropStaleChunks(),
+      retryableImports(),
       ...plugins(),
       embedPage(),
       sizeReport({
