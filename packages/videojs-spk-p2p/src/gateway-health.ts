@@ -111,3 +111,10 @@ export function rankGateways(gateways: readonly string[]): string[] {
   const scores = new Map(unique.map((gateway) => [gateway, score(gateway, now)]));
   return unique.sort((a, b) => (scores.get(a) as number) - (scores.get(b) as number));
 }
+
+/** Every gateway of a source: its master playlist's own, then the configured ones (no trailing slash). */
+export function sourceGateways(masterUrl: string, gateways: readonly string[]): string[] {
+  const own = gatewayOfUrl(masterUrl);
+  const configured = gateways.map((gateway) => gateway.replace(/\/+$/, ''));
+  return [...new Set(own === undefined ? configured : [own, ...configured])];
+}

@@ -1,6 +1,6 @@
 import type { Segment } from 'p2p-media-loader-core';
 import { gatewayOfUrl, rankGateways, recordGateway } from './gateway-health.js';
-import { SegmentLoadError } from './segment-loader.js';
+import { SegmentLoadError } from './cdn-fetch.js';
 
 /** `url` (an `/ipfs/` URL) on another gateway: the same `/ipfs/<cid>/path` below `gateway`. */
 export function onGateway(url: string, gateway: string): string {
@@ -13,8 +13,8 @@ export function onGateway(url: string, gateway: string): string {
  * Where a segment can be fetched over HTTP: the same `/ipfs/<cid>/<path>` on the URL's own
  * gateway and on each configured one, in the order gateway health ranks them (see
  * gateway-health.ts). A gateway whose bytes failed the integrity check for a segment goes last
- * for that segment, so one lying gateway or CDN edge costs a retry, not the segment. Kept free
- * of the IPFS format libraries: it sits on the first-frame path.
+ * for that segment, so one lying gateway or CDN edge costs a retry, not the segment. It comes
+ * with the engine (engine-parts.ts): the first segment is VHS's own request.
  */
 export class HttpAlternates {
   /** Segment URL → gateways whose bytes for it failed the check. */
@@ -32,12 +32,6 @@ export class HttpAlternates {
     const ranked = rankGateways([own, ...this.gateways]);
     const failed = this.failures.get(url);
     return failed ? [...ranked.filter((g) => !failed.has(g)), ...ranked.filter((g) => failed.has(g))] : ranked;
-  }
-
-  /** Every gateway of this source: the master playlist's own, then the configured ones. */
-  known(masterUrl: string): string[] {
-    const own = gatewayOfUrl(masterUrl);
-    return [...new Set(own === undefined ? this.gateways : [own, ...this.gateways])];
   }
 
   /** Bytes of `url` fetched from `gateway` failed the check: the next request goes elsewhere. */

@@ -4,11 +4,9 @@ import { SourceSession, type CdnOnlyReason, type SessionHost } from './source-se
 import { absoluteSourceUrl, cidFromUrl, isCid, withoutQuery } from './source-identity.js';
 import { StatsCollector, type SpkP2pMode, type SpkP2pStats } from './stats.js';
 import { createSessionSecret } from './swarm.js';
-import { UploadLimiter } from './upload-limiter.js';
 import { VhsInterception } from './vhs-interception.js';
 import type { ContributionReporter } from './contributions/index.js';
 import { mseAvailable } from './mse.js';
-import { OVERLAY_COMPONENT, registerOverlay } from './overlay.js';
 import type { ComponentLike, PlayerLike } from './videojs-types.js';
 
 export type { SegmentLoadedEvent, CdnFallbackEvent, CdnOnlyReason, GatewayIntegrityFailureEvent } from './source-session.js';
@@ -59,7 +57,6 @@ export class SpkP2pPlugin extends PluginBase {
   /** What this browser and these options allow: `p2p` unless MSE is missing or P2P is off. */
   private readonly capability: SpkP2pMode;
   private mode_: SpkP2pMode;
-  private readonly limiter: UploadLimiter;
   private source: SourceSession | undefined;
   private interception: VhsInterception | undefined;
   /** The first source hooked, without its query: `options.videoCid` names that video only. */
@@ -84,13 +81,6 @@ export class SpkP2pPlugin extends PluginBase {
     }
     this.options = Object.freeze(resolved);
     this.optionsError = error;
-    this.limiter = new UploadLimiter(resolved.uploadLimit, (blocked) => {
-      const source = this.source;
-      if (!source) return;
-      if (blocked) source.stats.uploadBlocks += 1;
-      // Peers that were turned away forgot what we hold: tell them again once we can serve.
-      else source.announceAll();
-    });
     this.capability = this.initialMode();
     this.mode_ = this.capability;
     if (resolved.enabled && resolved.trackerUrls.length === 0) {
@@ -142,7 +132,6 @@ export class SpkP2pPlugin extends PluginBase {
     this.vjsPlayer.off(['pause', 'ended'], this.stopStatsTimer);
     this.vjsPlayer.off('loadedmetadata', this.onLoadedMetadata);
     this.stopStatsTimer();
-    this.limiter.dispose();
     this.endSource();
     if (this.overlay) {
       if (!this.vjsPlayer.isDisposed?.()) this.vjsPlayer.removeChild(this.overlay);
@@ -196,7 +185,6 @@ export class SpkP2pPlugin extends PluginBase {
       player: this.vjsPlayer,
       options: this.options,
       secret: this.session,
-      limiter: this.limiter,
       trigger: (event, data) => {
         if (!this.disposed) this.trigger(event, data);
       },
@@ -286,7 +274,14 @@ export class SpkP2pPlugin extends PluginBase {
   };
 
   private showOverlay(): void {
-    registerOverlay();
-    this.overlay = this.vjsPlayer.addChild(OVERLAY_COMPONENT, { plugin: this });
+    // Opt-in, for debugging and demos: its code loads only for a player that asks for it.
+    import('./overlay.js').then(
+      ({ OVERLAY_COMPONENT, registerOverlay }) => {
+        if (this.disposed) return;
+        registerOverlay();
+        this.overlay = this.vjsPlayer.addChild(OVERLAY_COMPONENT, { plugin: this });
+      },
+      (error: unknown) => videojs.log.warn(`videojs-spk-p2p: could not load the stats overlay (${String(error)})`),
+    );
   }
 }

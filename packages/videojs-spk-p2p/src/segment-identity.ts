@@ -10,3 +10,17 @@ export function segmentIdentity(masterUrl: string, segmentUrl: string, byteRange
   const relative = path.startsWith(base) ? path.slice(base.length) : path.replace(/^\/+/, '');
   return byteRange ? `${relative}#${byteRange.start}-${byteRange.end}` : relative;
 }
+
+export type ByteRange = { start: number; end: number };
+
+/** `bytes=start-end` (inclusive) as VHS writes it; anything else is treated as "whole file". */
+export function parseRangeHeader(header: string | undefined): ByteRange | undefined {
+  if (!header) return undefined;
+  const match = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
+  if (!match) return undefined;
+  return { start: Number(match[1]), end: Number(match[2]) };
+}
+
+export function segmentRuntimeId(url: string, byteRange: ByteRange | undefined): string {
+  return byteRange ? `${url}|${byteRange.start}-${byteRange.end}` : url;
+}

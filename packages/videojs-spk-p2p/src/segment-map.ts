@@ -1,4 +1,5 @@
 import type { Segment, Stream, StreamType } from 'p2p-media-loader-core';
+import { parseRangeHeader, segmentRuntimeId } from './segment-identity.js';
 import { audioStreamProps, variantStreamProps, type StreamIdProps, type VariantAttributes } from './stream-ids.js';
 
 /** The parts of a VHS (m3u8-parser) playlist the mapping reads. */
@@ -34,20 +35,6 @@ export interface MappedSegment {
 export interface StreamSink {
   addStreamIfNoneExists(stream: Stream): void;
   updateStream(streamRuntimeId: string, addSegments?: Iterable<Segment>): void;
-}
-
-export type ByteRange = { start: number; end: number };
-
-/** `bytes=start-end` (inclusive) as VHS writes it; anything else is treated as "whole file". */
-export function parseRangeHeader(header: string | undefined): ByteRange | undefined {
-  if (!header) return undefined;
-  const match = /^bytes=(\d+)-(\d+)$/.exec(header.trim());
-  if (!match) return undefined;
-  return { start: Number(match[1]), end: Number(match[2]) };
-}
-
-export function segmentRuntimeId(url: string, byteRange: ByteRange | undefined): string {
-  return byteRange ? `${url}|${byteRange.start}-${byteRange.end}` : url;
 }
 
 /**

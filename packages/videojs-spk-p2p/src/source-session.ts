@@ -3,18 +3,19 @@ import type { Core, CoreConfig, PeerDetails, SegmentErrorDetails } from 'p2p-med
 import type { SegmentVerifier } from './integrity/segment-verifier.js';
 import { checkSegment, enableVerifiedP2P } from './integrity/p2p-gate.js';
 import { iceServersOf, type ResolvedOptions } from './options.js';
-import { fetchChecked, HttpAlternates } from './http-alternates.js';
-import { gatewayOfUrl, healthOf, recordGateway } from './gateway-health.js';
-import { cdnSegmentFetch, fetchFromCdn, SegmentLoader, type CdnFallbackReason, type LoadedSegment } from './segment-loader.js';
-import { SegmentMap, type MappedSegment } from './segment-map.js';
-import { LimitedSegmentStorage } from './segment-storage.js';
+import type { HttpAlternates } from './http-alternates.js';
+import { gatewayOfUrl, healthOf, recordGateway, sourceGateways } from './gateway-health.js';
+import { cdnSegmentFetch, fetchFromCdn } from './cdn-fetch.js';
+import type { CdnFallbackReason, LoadedSegment, SegmentLoader } from './segment-loader.js';
+import type { MappedSegment, SegmentMap } from './segment-map.js';
+import type { LimitedSegmentStorage } from './segment-storage.js';
 import { gatewayStats, StatsCollector, type SegmentSource } from './stats.js';
 import { peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
-import { TrackerWatch } from './tracker-watch.js';
+import type { TrackerWatch } from './tracker-watch.js';
 import type { UploadLimiter } from './upload-limiter.js';
 import type { ContributionReporter, ContributionReporterOptions } from './contributions/reporter.js';
 import { reporterOptionsFor } from './contributions/settings.js';
-import { ReceiptRecorder } from './contributions/receipts.js';
+import type { ReceiptRecorder } from './contributions/receipts.js';
 import { SessionCache } from './persistent-cache/session-cache.js';
 import type { SegmentFetch } from './segment-xhr.js';
 import type { PlayerLike, VhsHandle } from './videojs-types.js';
@@ -104,7 +105,6 @@ export interface SessionHost {
   readonly options: Readonly<ResolvedOptions>;
   /** This page's secret for the signal server. */
   readonly secret: string;
-  readonly limiter: UploadLimiter;
   trigger(event: string, data?: object): void;
   /** P2P cannot work for this source: the plugin switches to `cdn-only` and says why. */
   fallBackToCdn(reason: CdnOnlyReason, message: string): void;
@@ -124,8 +124,10 @@ export class SourceSession {
   private storage: LimitedSegmentStorage | undefined;
   private verifier: Promise<SegmentVerifier | undefined> = Promise.resolve(undefined);
   private readonly mismatchedUrls = new Set<string>();
-  /** The gateways a segment can come from, ranked by health (see gateway-health.ts). */
-  private readonly alternates: HttpAlternates;
+  /** The gateways a segment can come from, ranked by health (see gateway-health.ts); made with the engine. */
+  private alternates: HttpAlternates | undefined;
+  /** Gateways whose bytes failed a check before `alternates` was there, for it to start from. */
+  private earlyGatewayFailures: [url: string, gateway: string | undefined][] = [];
   /** Segment URL → the gateway the engine's HTTP download of it went to, and when. */
   private readonly engineTargets = new Map<string, { gateway: string | undefined; at: number }>();
   /** Peer segments whose bytes passed the check, by URL: what a p2p `segmentloaded` names as verified. */
@@ -155,7 +157,8 @@ export class SourceSession {
    * `undefined` when contributions are off or the reporter is there.
    */
   private reporterBacklog: ((reporter: ContributionReporter) => void)[] | undefined;
-  private readonly receipts: ReceiptRecorder;
+  /** Comes with the engine: receipts are of segments the engine loaded. */
+  private receipts: ReceiptRecorder | undefined;
   /** The browser's persistent segment cache for this video, unless opted out. */
   private readonly cache: SessionCache | undefined;
   /** Resolves when the engine can take segment requests (or the session ends): see waitForEngine. */
@@ -163,6 +166,8 @@ export class SourceSession {
   private markEngineUp: () => void = () => {};
   private cacheOpenDecided = false;
   private trackerWatch: TrackerWatch | undefined;
+  /** The `uploadLimit` cap on what peers get from this source's storage; made with the engine. */
+  private limiter: UploadLimiter | undefined;
 
   constructor(
     private readonly host: SessionHost,
@@ -176,9 +181,7 @@ export class SourceSession {
     readonly videoCid: string | undefined,
   ) {
     this.engineUp = new Promise((resolve) => (this.markEngineUp = resolve));
-    this.alternates = new HttpAlternates(host.options.ipfsGateways);
-    this.stats.gatewayFigures = () => gatewayStats(this.alternates.known(masterUrl));
-    this.receipts = new ReceiptRecorder(masterUrl, (peerId, segment, bytes) => this.report((reporter) => reporter.recordReceipt(peerId, segment, bytes)));
+    this.stats.gatewayFigures = () => gatewayStats(sourceGateways(masterUrl, host.options.ipfsGateways));
     this.cache = videoCid !== undefined && SessionCache.enabled(host.options.persistentCache) ? this.openCache(videoCid) : undefined;
     this.reporterOptions = videoCid === undefined ? undefined : reporterOptionsFor(host.options.contributions, host.options.trackerUrls, host.secret, videoCid);
     // Counting starts now, not when the reporter has loaded: the first segment's CDN bytes come first.
@@ -203,6 +206,7 @@ export class SourceSession {
     if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
     this.graceTimer = undefined;
     this.trackerWatch?.dispose();
+    this.limiter?.dispose();
     const core = this.core;
     if (core) {
       this.segmentLoader?.detach();
@@ -335,7 +339,7 @@ export class SourceSession {
     const good = await this.checkHttpBytes(url, byteRange, data, true);
     if (this.ended) return;
     if (good) this.cache?.keep(url, byteRange, data);
-    else this.alternates.failed(url, gatewayOfUrl(url));
+    else this.gatewayFailed(url, gatewayOfUrl(url));
   }
 
   updatePlayback(): void {
@@ -376,9 +380,10 @@ export class SourceSession {
       this.stats.verification.source = await verifier.source;
     });
     let module: typeof import('p2p-media-loader-core');
+    let parts: typeof import('./engine-parts.js');
     try {
-      // Loaded on demand so the first segment (always from the CDN) never waits for it.
-      module = await import('p2p-media-loader-core');
+      // Loaded on demand so the first segment (always from the CDN) never waits for them.
+      [module, parts] = await Promise.all([import('p2p-media-loader-core'), import('./engine-parts.js')]);
     } catch (error) {
       if (!this.ended) this.host.fallBackToCdn('engine-error', `could not load the P2P engine (${String(error)}): playing from the CDN only`);
       return;
@@ -386,9 +391,18 @@ export class SourceSession {
     await reporterLoaded;
     if (this.ended) return;
 
-    this.storage = LimitedSegmentStorage.fromMiB(
+    const alternates = new parts.HttpAlternates(options.ipfsGateways);
+    for (const [url, gateway] of this.earlyGatewayFailures) alternates.failed(url, gateway);
+    this.earlyGatewayFailures = [];
+    this.alternates = alternates;
+    this.limiter = new parts.UploadLimiter(options.uploadLimit, (blocked) => {
+      if (blocked) this.stats.uploadBlocks += 1;
+      // Peers that were turned away forgot what we hold: tell them again once we can serve.
+      else this.announceAll();
+    });
+    this.storage = parts.LimitedSegmentStorage.fromMiB(
       options.storageLimitMiB,
-      this.host.limiter,
+      this.limiter,
       () => {
         this.stats.uploadsRefused += 1;
       },
@@ -422,10 +436,11 @@ export class SourceSession {
     const core = new module.Core(config);
     // Without its query: viewers with signed, per-viewer URLs still name the same playlist.
     core.setManifestResponseUrl(this.masterUrl);
+    this.receipts = new parts.ReceiptRecorder(this.masterUrl, (peerId, segment, bytes) => this.report((reporter) => reporter.recordReceipt(peerId, segment, bytes)));
     this.listenToCore(core, 'addEventListener');
     this.core = core;
     void this.verifier.then((verifier) => enableVerifiedP2P(verifier, core, options.maxPeers, () => this.core === core));
-    this.trackerWatch = new TrackerWatch({
+    this.trackerWatch = new parts.TrackerWatch({
       trackerUrls: options.trackerUrls,
       videoCid,
       secret: this.host.secret,
@@ -433,8 +448,8 @@ export class SourceSession {
       bufferAheadSeconds: () => this.bufferAheadSeconds(),
       rejoin: () => this.rejoinSwarm(),
     });
-    this.segmentMap = new SegmentMap(core, module.generateStreamShortId);
-    this.segmentLoader = new SegmentLoader(core, {
+    this.segmentMap = new parts.SegmentMap(core, module.generateStreamShortId);
+    this.segmentLoader = new parts.SegmentLoader(core, {
       cdnFallbackDelay: options.cdnFallbackDelay,
       segmentTimeout: options.segmentTimeout,
       bufferAheadSeconds: () => this.bufferAheadSeconds(),
@@ -445,11 +460,11 @@ export class SourceSession {
       },
       // The plugin's own CDN fetch is checked like the engine's HTTP downloads.
       fetchFallback: (segment, signal) =>
-        fetchChecked(this.alternates, segment, signal, fetchFromCdn, (url, data) => this.checkHttpBytes(url, segment.byteRange, data)),
+        parts.fetchChecked(alternates, segment, signal, fetchFromCdn, (url, data) => this.checkHttpBytes(url, segment.byteRange, data)),
       hedgeAfterMs: this.hedgeAfterMs,
       fetchHedge: (segment, signal) =>
-        fetchChecked(
-          this.alternates,
+        parts.fetchChecked(
+          alternates,
           segment,
           signal,
           fetchFromCdn,
@@ -481,8 +496,11 @@ export class SourceSession {
     core[method]('onSegmentError', this.onCoreSegmentError);
     core[method]('onChunkUploaded', this.onChunkUploaded);
     core[method]('onChunkDownloaded', this.onChunkDownloaded);
-    core[method]('onSegmentStart', this.receipts.onSegmentStart);
-    core[method]('onSegmentLoaded', this.receipts.onSegmentLoaded);
+    const receipts = this.receipts;
+    if (receipts) {
+      core[method]('onSegmentStart', receipts.onSegmentStart);
+      core[method]('onSegmentLoaded', receipts.onSegmentLoaded);
+    }
     // A refused or broken WebSocket reaches the engine as a tracker warning.
     core[method]('onTrackerError', this.onTrackerError);
     core[method]('onTrackerWarning', this.onTrackerError);
@@ -639,7 +657,7 @@ export class SourceSession {
     const tookMs = target ? performance.now() - target.at : 0;
     const good = await this.checkHttpBytes(url, byteRange, data);
     if (target) recordGateway(target.gateway, good ? tookMs : false);
-    if (!good) this.alternates.failed(url, target?.gateway ?? gatewayOfUrl(url));
+    if (!good) this.gatewayFailed(url, target?.gateway ?? gatewayOfUrl(url));
     return good;
   };
 
@@ -651,7 +669,7 @@ export class SourceSession {
   private readonly hedgeAfterMs = (segment: { url: string }): number | undefined => {
     const delay = this.host.options.gatewayHedgeDelay;
     const gateway = this.engineTargets.get(segment.url)?.gateway;
-    if (delay <= 0 || gateway === undefined || !this.alternates.ranked(segment.url).some((g) => g !== gateway)) return undefined;
+    if (delay <= 0 || gateway === undefined || !this.alternates?.ranked(segment.url).some((g) => g !== gateway)) return undefined;
     return Math.max(delay, 3 * Math.max(0, healthOf(gateway)?.l ?? 0));
   };
 
@@ -665,7 +683,7 @@ export class SourceSession {
     signal: AbortSignal,
     requestRange: { start: number; end?: number } | undefined,
   ): Promise<Request | undefined> => {
-    const target = this.alternates.current(url);
+    const target = this.alternates?.current(url) ?? url;
     this.engineTargets.delete(url);
     this.engineTargets.set(url, { gateway: gatewayOfUrl(target), at: performance.now() });
     if (this.engineTargets.size > 500) this.engineTargets.delete(this.engineTargets.keys().next().value as string);
@@ -674,6 +692,11 @@ export class SourceSession {
     if (requestRange) headers.Range = `bytes=${requestRange.start}-${requestRange.end ?? ''}`;
     return new Request(target, { headers, signal, credentials: 'omit' });
   };
+
+  private gatewayFailed(url: string, gateway: string | undefined): void {
+    if (this.alternates) this.alternates.failed(url, gateway);
+    else if (this.earlyGatewayFailures.length < MAX_UNCHECKED_FETCHES) this.earlyGatewayFailures.push([url, gateway]);
+  }
 
   /** `played`: the bytes were already handed to the player (a segment VHS fetched itself). */
   private async checkHttpBytes(url: string, byteRange: { start: number; end: number } | undefined, data: ArrayBuffer, played = false): Promise<boolean> {

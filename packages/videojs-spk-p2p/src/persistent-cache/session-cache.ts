@@ -12,8 +12,8 @@
 import type { Segment } from 'p2p-media-loader-core';
 import type { SegmentVerdict } from '../integrity/segment-verifier.js';
 import { DEFAULT_PERSISTENT_CACHE_BYTES, type PersistentCacheOption } from '../options.js';
-import { cdnSegmentFetch } from '../segment-loader.js';
-import { parseRangeHeader } from '../segment-map.js';
+import { cdnSegmentFetch } from '../cdn-fetch.js';
+import { parseRangeHeader } from '../segment-identity.js';
 import type { LimitedSegmentStorage } from '../segment-storage.js';
 import type { SegmentFetch } from '../segment-xhr.js';
 import type { CachedSegments } from './cached-segments.js';

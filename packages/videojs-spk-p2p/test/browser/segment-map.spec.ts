@@ -1,5 +1,5 @@
 import { assert } from '@esm-bundle/chai';
-import { parseRangeHeader, segmentRuntimeId } from '../../src/segment-map.js';
+import { parseRangeHeader, segmentRuntimeId } from '../../src/segment-identity.js';
 
 describe('videojs-spk-p2p: segment map', () => {
   it('keys segments by URL and inclusive byte range', () => {
