@@ -21,6 +21,11 @@ export interface SpkP2pTuning {
   httpWindow?: number;
   /** How long after start the narrow window is kept while peers are being found. */
   discoveryGraceMs?: number;
+  /**
+   * Where both prefetch windows start when the engine joins; they widen with playback, a second
+   * per second, to `p2pWindow` and `httpWindow`. 0: no ramp, the full windows at once.
+   */
+  prefetchRamp?: number;
 }
 
 export interface SpkP2pOptions {
@@ -130,6 +135,7 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
     p2pWindow: 120,
     httpWindow: 60,
     discoveryGraceMs: 2000,
+    prefetchRamp: 10,
   }),
 });
 
@@ -182,7 +188,7 @@ export function validateOptions(merged: Record<string, unknown>): ResolvedOption
   if (!isStringArray(merged.ipfsGateways)) fail('`ipfsGateways` must be an array of gateway URLs');
   const tuning = merged.tuning as Record<string, unknown> | null;
   if (tuning === null || typeof tuning !== 'object') fail('`tuning` must be an object');
-  for (const key of ['highDemandWindow', 'highDemandWindowAlone', 'p2pWindow', 'httpWindow', 'discoveryGraceMs']) {
+  for (const key of ['highDemandWindow', 'highDemandWindowAlone', 'p2pWindow', 'httpWindow', 'discoveryGraceMs', 'prefetchRamp']) {
     if (!isNonNegativeNumber((tuning as Record<string, unknown>)[key])) fail(`\`tuning.${key}\` must be a non-negative number`);
   }
   for (const key of ['overlay', 'useManagedMediaSource']) {
