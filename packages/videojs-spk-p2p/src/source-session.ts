@@ -1,5 +1,5 @@
 import videojs from 'video.js';
-import type { Core, CoreConfig, PeerDetails, SegmentErrorDetails } from 'p2p-media-loader-core';
+import type { Core, CoreConfig, PeerDetails, Segment, SegmentErrorDetails } from 'p2p-media-loader-core';
 import type { SegmentVerifier } from './integrity/segment-verifier.js';
 import { checkSegment, enableVerifiedP2P } from './integrity/p2p-gate.js';
 import { iceServersOf, type ResolvedOptions } from './options.js';
@@ -10,8 +10,9 @@ import type { CdnFallbackReason, LoadedSegment, SegmentLoader } from './segment-
 import type { MappedSegment, SegmentMap } from './segment-map.js';
 import type { LimitedSegmentStorage } from './segment-storage.js';
 import { gatewayStats, StatsCollector, type SegmentSource } from './stats.js';
-import { peerIdToHex, reportUrlFor, trackerUrlFor } from './swarm.js';
+import { trackerUrlFor } from './swarm.js';
 import type { TrackerWatch } from './tracker-watch.js';
+import type { SchedulingWindows } from './scheduling-windows.js';
 import type { UploadLimiter } from './upload-limiter.js';
 import type { ContributionReporter, ContributionReporterOptions } from './contributions/reporter.js';
 import { reporterOptionsFor } from './contributions/settings.js';
@@ -74,22 +75,6 @@ const MAX_REPORTER_BACKLOG = 2_000;
 /** Why P2P is off for a source (`modechange` data `reason`). */
 export type CdnOnlyReason = 'no-video-cid' | 'engine-error' | 'bad-source-url';
 
-/*
- * Scheduling (defaults in options.ts `tuning`, seconds of media scaled by playback rate):
- * segments inside the high-demand window come from the CDN. Alone in the swarm there is nobody
- * to wait for, so the window is as deep as a normal player's buffer; with peers only the next
- * few seconds are urgent enough to force the CDN, peers prefetch far ahead, and random CDN
- * downloads of segments nobody has yet seed the swarm. Peers are usually found within a second
- * or two; until then the narrow window is kept, so a joining viewer does not fetch from the CDN
- * what its peers are about to offer.
- */
-/** With a slow CDN (IPFS gateways can take seconds) the urgent window grows up to this. */
-const HIGH_DEMAND_WINDOW_MAX_S = 15;
-/**
- * Media seconds by which the ramped prefetch windows grow at a time (see prefetchWindows): fewer
- * engine reconfigurations than one per second.
- */
-const PREFETCH_RAMP_STEP_S = 5;
 /**
  * Times the core retries a peer download of a segment before dropping that peer for it (core
  * default 3). Each retry of a silent peer waits a full cdnFallbackDelay, so with 3 a departed
@@ -149,12 +134,7 @@ export class SourceSession {
   private lastMapped: MappedSegment | undefined;
   private coreStarted = false;
   private cancelCoreStart: (() => void) | undefined;
-  private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private activeBitrate = 0;
-  private highDemandWindow = 0;
-  /** When the engine started (performance.now()): where the prefetch ramp counts from. */
-  private engineStartedAt = 0;
-  private prefetchWindowsSet = { p2p: 0, http: 0 };
   private ended = false;
   private reporter: ContributionReporter | undefined;
   /** What the `contributions` option asks for; `undefined`: no reporter. */
@@ -174,6 +154,9 @@ export class SourceSession {
   private markEngineUp: () => void = () => {};
   private cacheOpenDecided = false;
   private trackerWatch: TrackerWatch | undefined;
+  private windows: SchedulingWindows | undefined;
+  /** The engine's modules, once loaded. */
+  private parts: typeof import('./engine-parts.js') | undefined;
   /** The `uploadLimit` cap on what peers get from this source's storage; made with the engine. */
   private limiter: UploadLimiter | undefined;
 
@@ -211,8 +194,7 @@ export class SourceSession {
     // Requests waiting for the engine go to the CDN (or get nothing, once VHS has aborted them).
     this.markEngineUp();
     this.cancelCoreStart?.();
-    if (this.graceTimer !== undefined) clearTimeout(this.graceTimer);
-    this.graceTimer = undefined;
+    this.windows?.dispose();
     this.trackerWatch?.dispose();
     this.limiter?.dispose();
     const core = this.core;
@@ -355,28 +337,7 @@ export class SourceSession {
     if (!core) return;
     const player = this.host.player;
     core.updatePlayback(player.currentTime(), player.playbackRate() || 1);
-    const windows = this.prefetchWindows();
-    if (windows.p2p !== this.prefetchWindowsSet.p2p || windows.http !== this.prefetchWindowsSet.http) {
-      this.prefetchWindowsSet = windows;
-      core.applyDynamicConfig({ p2pDownloadTimeWindow: windows.p2p, httpDownloadTimeWindow: windows.http });
-    }
-  }
-
-  /**
-   * How far ahead peers and the CDN prefetch now. A joiner that took the whole 120 s from its
-   * peers at once kept them and itself busy just when the next viewers were starting: in
-   * bench:startup the third and fourth viewers of a swarm reached their first frame 20-30 %
-   * later than with P2P off. The windows therefore start at `prefetchRamp` and widen by a second
-   * of media per second after the engine starts, in steps, up to the configured ones. Both
-   * windows ramp: a CDN window wider than the peer one seeds by HTTP what peers could have given
-   * (46.7 % of the best offload in bench:swarm, against 100 % with both ramped).
-   */
-  private prefetchWindows(): { p2p: number; http: number } {
-    const { p2pWindow, httpWindow, prefetchRamp } = this.host.options.tuning;
-    if (prefetchRamp <= 0) return { p2p: p2pWindow, http: httpWindow };
-    const grown = Math.floor((performance.now() - this.engineStartedAt) / 1000 / PREFETCH_RAMP_STEP_S) * PREFETCH_RAMP_STEP_S;
-    const ramp = prefetchRamp + grown;
-    return { p2p: Math.min(p2pWindow, ramp), http: Math.min(httpWindow, ramp) };
+    this.windows?.playbackMoved();
   }
 
   private async startCore(): Promise<void> {
@@ -420,6 +381,7 @@ export class SourceSession {
     }
     await reporterLoaded;
     if (this.ended) return;
+    this.parts = parts;
 
     const alternates = new parts.HttpAlternates(options.ipfsGateways);
     for (const [url, gateway] of this.earlyGatewayFailures) alternates.failed(url, gateway);
@@ -441,8 +403,11 @@ export class SourceSession {
     );
     const storage = this.storage;
     this.cache?.attach(storage);
-    this.engineStartedAt = performance.now();
-    this.prefetchWindowsSet = this.prefetchWindows();
+    const windows = new parts.SchedulingWindows(options.tuning, {
+      peerCount: () => this.stats.peerCount(),
+      cdnP95Ms: () => this.stats.snapshot('p2p').latency.cdn.p95 ?? 0,
+    });
+    this.windows = windows;
     const config: CoreConfig = {
       announceTrackers: options.trackerUrls.map((url) => trackerUrlFor(url, videoCid, this.host.secret)),
       rtcConfig: { iceServers: iceServersOf(options) },
@@ -455,9 +420,7 @@ export class SourceSession {
       // The first segments the engine sees wait this long for peers before HTTP: the tracker
       // has only just started, and without the wait every joiner took segment 1 from the CDN.
       httpDownloadInitialTimeoutMs: HTTP_INITIAL_TIMEOUT_MS,
-      highDemandTimeWindow: options.tuning.highDemandWindow,
-      p2pDownloadTimeWindow: this.prefetchWindowsSet.p2p,
-      httpDownloadTimeWindow: this.prefetchWindowsSet.http,
+      ...windows.initial,
       segmentMemoryStorageLimit: options.storageLimitMiB,
       customSegmentStorageFactory: () => storage,
       validateP2PSegment: this.validateP2PSegment,
@@ -481,6 +444,17 @@ export class SourceSession {
       rejoin: () => this.rejoinSwarm(),
     });
     this.segmentMap = new parts.SegmentMap(core, module.generateStreamShortId);
+    // The plugin's own CDN fetch of a segment (a late peer's, a hedge): checked like the engine's
+    // HTTP downloads, and kept in the persistent cache like them (the engine never sees these
+    // bytes, so without this a rewatch fetched every fallen-back segment again).
+    const fetchOwn = (segment: Segment, signal: AbortSignal, avoidGateway?: string) =>
+      parts
+        .fetchChecked(alternates, segment, signal, fetchFromCdn, (url, data) => this.checkHttpBytes(url, segment.byteRange, data), avoidGateway)
+        .then((data) => {
+          // A copy: VHS transfers the buffer it is given to its transmuxer.
+          if (!this.ended) this.cache?.keep(segment.url, segment.byteRange, data.slice(0));
+          return data;
+        });
     this.segmentLoader = new parts.SegmentLoader(core, {
       cdnFallbackDelay: options.cdnFallbackDelay,
       segmentTimeout: options.segmentTimeout,
@@ -490,19 +464,9 @@ export class SourceSession {
         const event: CdnFallbackEvent = { url: segment.url, reason };
         this.host.trigger('cdnfallback', event);
       },
-      // The plugin's own CDN fetch is checked like the engine's HTTP downloads.
-      fetchFallback: (segment, signal) =>
-        parts.fetchChecked(alternates, segment, signal, fetchFromCdn, (url, data) => this.checkHttpBytes(url, segment.byteRange, data)),
+      fetchFallback: (segment, signal) => fetchOwn(segment, signal),
       hedgeAfterMs: this.hedgeAfterMs,
-      fetchHedge: (segment, signal) =>
-        parts.fetchChecked(
-          alternates,
-          segment,
-          signal,
-          fetchFromCdn,
-          (url, data) => this.checkHttpBytes(url, segment.byteRange, data),
-          this.engineTargets.get(segment.url)?.gateway,
-        ),
+      fetchHedge: (segment, signal) => fetchOwn(segment, signal, this.engineTargets.get(segment.url)?.gateway),
       onHedgeWon: (segment) => {
         // The engine's download never answered in time: for ranking, that is a timeout.
         const target = this.engineTargets.get(segment.url);
@@ -514,10 +478,7 @@ export class SourceSession {
     this.markEngineUp();
     this.updatePlayback();
     this.joinSwarmEarly();
-    this.graceTimer = setTimeout(() => {
-      this.graceTimer = undefined;
-      this.tuneHighDemandWindow();
-    }, options.tuning.discoveryGraceMs);
+    windows.attach(core);
     this.host.trigger('coreready');
   }
 
@@ -624,7 +585,7 @@ export class SourceSession {
   ): void {
     this.stats.recordSegment(source, bytes, durationMs);
     if (source === 'cdn') {
-      this.tuneHighDemandWindow();
+      this.windows?.swarmChanged();
       this.report((reporter) => reporter.recordCdn(bytes));
     }
     this.report((reporter) => reporter.recordSegmentReceived());
@@ -759,61 +720,27 @@ export class SourceSession {
     if (peerId) this.segmentLoader?.failFast(segment.runtimeId);
     if (error.type !== 'p2p-segment-validation-failed' || !peerId || !this.mismatchedUrls.delete(segment.url)) return;
     this.host.trigger('integrityfailure', { peerId, url: segment.url });
-    void this.reportPeer(peerId, 'integrity');
+    const report = { trackerUrls: this.host.options.trackerUrls, cid: this.videoCid, session: this.host.secret, peerId, reason: 'integrity' };
+    void this.parts?.reportPeer(report, (url, status) => {
+      if (!this.ended) this.host.trigger('peerreport', { peerId, reason: report.reason, url, status });
+    });
   };
-
-  private async reportPeer(peerId: string, reason: string): Promise<void> {
-    const body = JSON.stringify({ cid: this.videoCid, session: this.host.secret, peerId: peerIdToHex(peerId), reason });
-    for (const trackerUrl of this.host.options.trackerUrls) {
-      const url = reportUrlFor(trackerUrl);
-      let status = 0;
-      try {
-        const response = await fetch(url, {
-          method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
-          body,
-          keepalive: true,
-          credentials: 'omit',
-        });
-        status = response.status;
-      } catch {
-        status = 0;
-      }
-      if (!this.ended) this.host.trigger('peerreport', { peerId, reason, url, status });
-    }
-  }
 
   private readonly onPeerConnect = ({ peerId, streamType }: PeerDetails) => {
     this.stats.peerConnected(peerId);
-    this.tuneHighDemandWindow();
+    this.windows?.swarmChanged();
     this.host.trigger('peerconnect', { peerId, streamType });
   };
 
   private readonly onPeerClose = ({ peerId, streamType }: PeerDetails) => {
     this.stats.peerClosed(peerId);
-    this.tuneHighDemandWindow();
+    this.windows?.swarmChanged();
     this.host.trigger('peerclose', { peerId, streamType });
   };
 
   private readonly onTrackerError = () => {
     this.trackerWatch?.trackerFailed();
   };
-
-  private tuneHighDemandWindow(): void {
-    if (this.graceTimer !== undefined || !this.core) return;
-    const { highDemandWindow, highDemandWindowAlone } = this.host.options.tuning;
-    let window = highDemandWindowAlone;
-    if (this.stats.peerCount() > 0) {
-      // Room for two slow CDN fetches plus a few seconds, never less than the base window.
-      const cdnP95Ms = this.stats.snapshot('p2p').latency.cdn.p95 ?? 0;
-      const wanted = Math.ceil(3 + (2 * cdnP95Ms) / 1000);
-      window = Math.max(highDemandWindow, Math.min(HIGH_DEMAND_WINDOW_MAX_S, wanted));
-    }
-    if (window !== this.highDemandWindow) {
-      this.highDemandWindow = window;
-      this.core.applyDynamicConfig({ highDemandTimeWindow: window });
-    }
-  }
 
   private readonly onChunkUploaded = (bytes: number, peerId: string) => {
     this.report((reporter) => reporter.recordUpload(peerId, bytes));
