@@ -5,7 +5,7 @@
  * frame and what the earlier tabs spent meanwhile: their main-thread time (Performance.getMetrics)
  * and the CPU time of every browser process (SystemInfo.getProcessInfo). Variants alternate in
  * order from round to round, so drift in the machine's load falls on all of them alike.
- * Variants: off, on (defaults), noramp (tuning.prefetchRamp 0), nocache (persistentCache false).
+ * Variants: off, on (defaults), ramp (tuning.prefetchRamp 10), nocache (persistentCache false).
  * Prints the mean per round of each figure.
  */
 import type { CDPSession, Page } from 'playwright-core';
@@ -20,13 +20,13 @@ const MEASURED_FROM = 3;
 const VARIANTS: Record<string, { p2p: 'on' | 'off'; query?: Record<string, string> }> = {
   off: { p2p: 'off' },
   on: { p2p: 'on' },
-  noramp: { p2p: 'on', query: { p2pOptions: JSON.stringify({ tuning: { prefetchRamp: 0 } }) } },
+  ramp: { p2p: 'on', query: { p2pOptions: JSON.stringify({ tuning: { prefetchRamp: 10 } }) } },
   nocache: { p2p: 'on', query: { p2pOptions: JSON.stringify({ persistentCache: false }) } },
 };
 const PAGE_METRICS = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'TaskOtherDuration'];
 
 const rounds = Number(process.argv[2] ?? 6);
-const chosen = (process.argv[3] ?? 'off,on').split(',');
+const chosen = (process.argv[3] ?? 'off,on,ramp').split(',');
 for (const name of chosen) if (!VARIANTS[name]) throw new Error(`unknown variant ${name}; one of ${Object.keys(VARIANTS).join(', ')}`);
 
 const stack = await startLocalStack({ latencyMs: 40, bandwidthBytesPerSec: 2_500_000 });

@@ -23,7 +23,7 @@ export interface SpkP2pTuning {
   discoveryGraceMs?: number;
   /**
    * Where both prefetch windows start when the engine joins; they widen with playback, a second
-   * per second, to `p2pWindow` and `httpWindow`. 0: no ramp, the full windows at once.
+   * per second, to `p2pWindow` and `httpWindow`. 0 (default): no ramp, the full windows at once.
    */
   prefetchRamp?: number;
 }
@@ -135,7 +135,7 @@ export const DEFAULTS: Readonly<ResolvedOptions> = Object.freeze({
     p2pWindow: 120,
     httpWindow: 60,
     discoveryGraceMs: 2000,
-    prefetchRamp: 10,
+    prefetchRamp: 0,
   }),
 });
 
