@@ -112,9 +112,14 @@ export function rankGateways(gateways: readonly string[]): string[] {
   return unique.sort((a, b) => (scores.get(a) as number) - (scores.get(b) as number));
 }
 
-/** Every gateway of a source: its master playlist's own, then the configured ones (no trailing slash). */
+/** A configured gateway base as the records name it: without trailing slashes. */
+export function gatewayBase(gateway: string): string {
+  return gateway.replace(/\/+$/, '');
+}
+
+/** Every gateway of a source: its master playlist's own, then the configured ones. */
 export function sourceGateways(masterUrl: string, gateways: readonly string[]): string[] {
   const own = gatewayOfUrl(masterUrl);
-  const configured = gateways.map((gateway) => gateway.replace(/\/+$/, ''));
+  const configured = gateways.map(gatewayBase);
   return [...new Set(own === undefined ? configured : [own, ...configured])];
 }

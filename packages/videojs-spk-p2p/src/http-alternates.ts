@@ -1,5 +1,5 @@
 import type { Segment } from 'p2p-media-loader-core';
-import { gatewayOfUrl, rankGateways, recordGateway } from './gateway-health.js';
+import { gatewayBase, gatewayOfUrl, rankGateways, recordGateway } from './gateway-health.js';
 import { SegmentLoadError } from './cdn-fetch.js';
 
 /** `url` (an `/ipfs/` URL) on another gateway: the same `/ipfs/<cid>/path` below `gateway`. */
@@ -22,7 +22,7 @@ export class HttpAlternates {
   private readonly gateways: readonly string[];
 
   constructor(gateways: readonly string[]) {
-    this.gateways = gateways.map((gateway) => gateway.replace(/\/+$/, ''));
+    this.gateways = gateways.map(gatewayBase);
   }
 
   /** The gateways `url` can come from, best first; none when it is not an `/ipfs/` URL. */

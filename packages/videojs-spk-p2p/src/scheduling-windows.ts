@@ -33,12 +33,15 @@ export class SchedulingWindows {
   private core: Pick<Core, 'applyDynamicConfig'> | undefined;
   private graceTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly current: Windows;
+  /** The prefetch windows are at their configured size (at once without a ramp): nothing left to grow. */
+  private rampDone: boolean;
 
   constructor(
     private readonly tuning: Readonly<Required<SpkP2pTuning>>,
     private readonly figures: SwarmFigures,
   ) {
     this.current = { highDemandTimeWindow: tuning.highDemandWindow, ...this.prefetchWindows() };
+    this.rampDone = tuning.prefetchRamp <= 0;
   }
 
   /** The windows the engine is created with. */
@@ -68,9 +71,12 @@ export class SchedulingWindows {
     this.apply({ highDemandTimeWindow: window });
   }
 
-  /** Playback moved on: the prefetch windows may have ramped up another step. */
+  /** Playback moved on (several times a second): the prefetch windows may have ramped up another step. */
   playbackMoved(): void {
-    this.apply(this.prefetchWindows());
+    if (this.rampDone) return;
+    const windows = this.prefetchWindows();
+    this.apply(windows);
+    this.rampDone = windows.p2pDownloadTimeWindow === this.tuning.p2pWindow && windows.httpDownloadTimeWindow === this.tuning.httpWindow;
   }
 
   dispose(): void {
@@ -80,8 +86,7 @@ export class SchedulingWindows {
   }
 
   private apply(windows: Windows): void {
-    const changed = (Object.keys(windows) as (keyof Windows)[]).filter((key) => windows[key] !== this.current[key]);
-    if (changed.length === 0 || !this.core) return;
+    if (!this.core || !(Object.keys(windows) as (keyof Windows)[]).some((key) => windows[key] !== this.current[key])) return;
     Object.assign(this.current, windows);
     this.core.applyDynamicConfig(windows);
   }

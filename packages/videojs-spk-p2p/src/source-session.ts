@@ -116,8 +116,6 @@ export class SourceSession {
   private readonly mismatchedUrls = new Set<string>();
   /** The gateways a segment can come from, ranked by health (see gateway-health.ts); made with the engine. */
   private alternates: HttpAlternates | undefined;
-  /** Gateways whose bytes failed a check before `alternates` was there, for it to start from. */
-  private earlyGatewayFailures: [url: string, gateway: string | undefined][] = [];
   /** Segment URL → the gateway the engine's HTTP download of it went to, and when. */
   private readonly engineTargets = new Map<string, { gateway: string | undefined; at: number }>();
   /** Peer segments whose bytes passed the check, by URL: what a p2p `segmentloaded` names as verified. */
@@ -328,8 +326,13 @@ export class SourceSession {
   private async checkOwnFetch({ url, byteRange, data }: UncheckedFetch): Promise<void> {
     const good = await this.checkHttpBytes(url, byteRange, data, true);
     if (this.ended) return;
-    if (good) this.cache?.keep(url, byteRange, data);
-    else this.gatewayFailed(url, gatewayOfUrl(url));
+    if (good) {
+      this.cache?.keep(url, byteRange, data);
+      return;
+    }
+    // The check can finish before the engine's modules (and with them `alternates`) are in.
+    await this.engineUp;
+    this.alternates?.failed(url, gatewayOfUrl(url));
   }
 
   updatePlayback(): void {
@@ -384,8 +387,6 @@ export class SourceSession {
     this.parts = parts;
 
     const alternates = new parts.HttpAlternates(options.ipfsGateways);
-    for (const [url, gateway] of this.earlyGatewayFailures) alternates.failed(url, gateway);
-    this.earlyGatewayFailures = [];
     this.alternates = alternates;
     this.limiter = new parts.UploadLimiter(options.uploadLimit, (blocked) => {
       if (blocked) this.stats.uploadBlocks += 1;
@@ -650,7 +651,7 @@ export class SourceSession {
     const tookMs = target ? performance.now() - target.at : 0;
     const good = await this.checkHttpBytes(url, byteRange, data);
     if (target) recordGateway(target.gateway, good ? tookMs : false);
-    if (!good) this.gatewayFailed(url, target?.gateway ?? gatewayOfUrl(url));
+    if (!good) this.alternates?.failed(url, target?.gateway ?? gatewayOfUrl(url));
     return good;
   };
 
@@ -685,11 +686,6 @@ export class SourceSession {
     if (requestRange) headers.Range = `bytes=${requestRange.start}-${requestRange.end ?? ''}`;
     return new Request(target, { headers, signal, credentials: 'omit' });
   };
-
-  private gatewayFailed(url: string, gateway: string | undefined): void {
-    if (this.alternates) this.alternates.failed(url, gateway);
-    else if (this.earlyGatewayFailures.length < MAX_UNCHECKED_FETCHES) this.earlyGatewayFailures.push([url, gateway]);
-  }
 
   /** `played`: the bytes were already handed to the player (a segment VHS fetched itself). */
   private async checkHttpBytes(url: string, byteRange: { start: number; end: number } | undefined, data: ArrayBuffer, played = false): Promise<boolean> {
