@@ -79,8 +79,14 @@ export class AddressCaps {
 
   /** This node's count for an address after a close (0 removes its field). */
   set(address: string, count: number): void {
-    const done = count > 0 ? this.redis.hset(addressKey(address), this.field, `${count}:${Date.now() + this.ttlMs}`) : this.redis.hdel(addressKey(address), this.field);
-    done.catch(() => undefined);
+    const key = addressKey(address);
+    if (count <= 0) {
+      this.redis.hdel(key, this.field).catch(() => undefined);
+      return;
+    }
+    // The key may have expired meanwhile: HSET alone would recreate it without a TTL, and it
+    // would outlive this process if it died before its next refresh.
+    this.redis.pipeline().hset(key, this.field, `${count}:${Date.now() + this.ttlMs}`).pexpire(key, this.ttlMs).exec().catch(() => undefined);
   }
 
   /** The periodic rewrite: keeps live fields from expiring and refills an emptied Redis. */
