@@ -33,12 +33,24 @@ export interface GenCounters {
   bytesReceived: number;
 }
 
+export interface Percentiles {
+  p50: number;
+  p95: number;
+  samples: number;
+}
+
 export interface GenWindow {
   seconds: number;
   counters: GenCounters;
   cpuUs: number;
   elu: number;
   rttMs: { p50: number; p90: number; p99: number; max: number; samples: number };
+  /**
+   * Offer relay latency: from the sender's announce leaving the generator to the relayed offer
+   * reaching its target, split by whether the two viewers sit on the same node. Both ends are in
+   * this process, so one clock times them; the generator's own event-loop delay is included.
+   */
+  offerLatencyMs: { sameNode: Percentiles; crossNode: Percentiles; unmatched: number };
   failureSamples: string[];
 }
 
@@ -74,11 +86,27 @@ const counters: GenCounters = {
 };
 const failureSamples: string[] = [];
 let rtts: number[] = [];
+let sameNodeOffers: number[] = [];
+let crossNodeOffers: number[] = [];
+/** Relayed offers whose announce was no longer in its sender's ring (or not the generator's). */
+let unmatchedOffers = 0;
 let looping = false;
+
+/**
+ * Announces remembered per connection for offer timing. An offer_id ends in the sender's offer
+ * sequence number, and every announce carries `offers` of them, so the number tells the announce;
+ * offers arriving more announces late than this are counted unmatched rather than misattributed.
+ */
+const SENT_RING = 16;
 
 interface Conn {
   ws: WebSocket;
   plan: PeerPlan;
+  /** Index of the node (url) this viewer is connected to. */
+  node: number;
+  /** Send time and number of this connection's last SENT_RING announces, by number mod SENT_RING. */
+  sentAtRing: Float64Array;
+  sentNoRing: Int32Array;
   /** Pre-built `{"action":"announce",…,"offers":[` per rendition (wire text); only offers are added per send. */
   announcePrefix: string[];
   expected: number;
@@ -102,8 +130,11 @@ function main(config: BenchConfig, urls: string[]): void {
   for (const plan of world.peers) peerJson.set(toWire(plan.peerId), toWire(JSON.stringify(plan.peerId)));
 
   const conns: Conn[] = [];
+  /** Wire text of a peer id → its connection, to find an offer's sender and node. */
+  const connByPeer = new Map<string, Conn>();
 
   const sendAnnounce = (conn: Conn): void => {
+    const announceNo = conn.offerSeq / config.offers;
     let message = conn.announcePrefix[conn.next] as string;
     conn.next = (conn.next + 1) % conn.announcePrefix.length;
     for (let i = 0; i < config.offers; i++) {
@@ -113,6 +144,8 @@ function main(config: BenchConfig, urls: string[]): void {
     message += ']}';
     conn.inFlight = true;
     conn.sentAt = performance.now();
+    conn.sentAtRing[announceNo % SENT_RING] = conn.sentAt;
+    conn.sentNoRing[announceNo % SENT_RING] = announceNo;
     counters.announcesSent++;
     counters.expectedOffers += conn.expected;
     sendWire(conn.ws, message);
@@ -129,6 +162,7 @@ function main(config: BenchConfig, urls: string[]): void {
     } else if (text.includes('"offer":{')) {
       counters.offers++;
       const offer = JSON.parse(text) as { info_hash: string; peer_id: string; offer_id: string };
+      timeOffer(conn, offer.peer_id, offer.offer_id);
       const from = peerJson.get(offer.peer_id) ?? JSON.stringify(offer.peer_id);
       const hash = hashJson.get(offer.info_hash) ?? JSON.stringify(offer.info_hash);
       sendWire(conn.ws, `{"action":"announce","info_hash":${hash},"peer_id":${conn.peerIdJson},"to_peer_id":${from},"offer_id":${JSON.stringify(offer.offer_id)}${answerTail}`);
@@ -143,6 +177,19 @@ function main(config: BenchConfig, urls: string[]): void {
     }
   };
 
+  const timeOffer = (target: Conn, peerId: string, offerId: string): void => {
+    const sender = connByPeer.get(peerId);
+    // The last 8 characters are the sender's base-36 offer sequence (see sendAnnounce).
+    const seq = typeof offerId === 'string' ? parseInt(offerId.slice(-8), 36) : NaN;
+    const announceNo = Math.floor(seq / config.offers);
+    const slot = announceNo % SENT_RING;
+    if (sender === undefined || !Number.isFinite(seq) || sender.sentNoRing[slot] !== announceNo) {
+      unmatchedOffers++;
+      return;
+    }
+    (sender.node === target.node ? sameNodeOffers : crossNodeOffers).push(performance.now() - (sender.sentAtRing[slot] as number));
+  };
+
   const replied = (conn: Conn): void => {
     conn.inFlight = false;
     if (!looping) return;
@@ -155,7 +202,8 @@ function main(config: BenchConfig, urls: string[]): void {
   let index = 0;
   const open = (): Promise<void> =>
     new Promise((resolve) => {
-      const url = urls[index % urls.length] as string;
+      const node = index % urls.length;
+      const url = urls[node] as string;
       const plan = world.peers[index++];
       if (!plan) return resolve();
       const separator = url.includes('?') ? '&' : '?';
@@ -168,6 +216,10 @@ function main(config: BenchConfig, urls: string[]): void {
       const conn: Conn = {
         ws,
         plan,
+        node,
+        // -1: no announce yet in that slot (announce numbers start at 0).
+        sentAtRing: new Float64Array(SENT_RING),
+        sentNoRing: new Int32Array(SENT_RING).fill(-1),
         announcePrefix,
         expected: expectedOffers(config, world, plan.room),
         peerIdJson,
@@ -179,6 +231,7 @@ function main(config: BenchConfig, urls: string[]): void {
       };
       ws.on('open', () => {
         conns.push(conn);
+        connByPeer.set(toWire(plan.peerId), conn);
         resolve();
       });
       ws.on('message', (data) => onMessage(conn, data));
@@ -239,6 +292,9 @@ async function run(config: BenchConfig, conns: Conn[], sendAnnounce: (conn: Conn
   for (const conn of conns) if (conn.ws.readyState === WebSocket.OPEN) sendAnnounce(conn);
   await sleep(config.warmupS * 1000);
   rtts = [];
+  sameNodeOffers = [];
+  crossNodeOffers = [];
+  unmatchedOffers = 0;
   const before = { ...counters };
   const cpu0 = process.cpuUsage();
   const elu0 = performance.eventLoopUtilization();
@@ -251,7 +307,7 @@ async function run(config: BenchConfig, conns: Conn[], sendAnnounce: (conn: Conn
   const after = { ...counters };
   const delta = Object.fromEntries(Object.entries(after).map(([key, value]) => [key, value - before[key as keyof GenCounters]])) as unknown as GenCounters;
   const sorted = Float64Array.from(rtts).sort();
-  const at = (q: number): number => round2(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+  const at = (q: number): number => quantile(sorted, q);
   send({
     type: 'window-end',
     window: {
@@ -260,12 +316,20 @@ async function run(config: BenchConfig, conns: Conn[], sendAnnounce: (conn: Conn
       cpuUs: cpu.user + cpu.system,
       elu,
       rttMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: round2(sorted[sorted.length - 1] ?? 0), samples: sorted.length },
+      offerLatencyMs: { sameNode: percentiles(sameNodeOffers), crossNode: percentiles(crossNodeOffers), unmatched: unmatchedOffers },
       failureSamples,
     },
   });
 }
 
 const round2 = (value: number): number => Math.round(value * 100) / 100;
+
+const quantile = (sorted: Float64Array, q: number): number => round2(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+
+function percentiles(samples: number[]): Percentiles {
+  const sorted = Float64Array.from(samples).sort();
+  return { p50: quantile(sorted, 0.5), p95: quantile(sorted, 0.95), samples: sorted.length };
+}
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const hardStop = setTimeout(() => process.exit(3), deadlineMs);

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:signal` — the same closed-loop WebTorrent-tracker workload against our signal
  * server and against bittorrent-tracker's own server, each alone in a child process, with the
- * load generator in a third process. Prints responses/s for both, the ratio, relay checks, CPU
+ * load generator in a third process. Prints responses/s for both, the ratio, relay checks, offer
+ * relay latency (same-node and, with --nodes, cross-node apart), CPU
  * of each side (to tell a server-bound run from a generator-bound one) and memory per peer, and
  * writes bench-results/signal.json. Loopback only; every step has a time limit.
  *
@@ -15,7 +16,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FromGen, GenWindow, ToGen } from './load-gen.js';
+import type { FromGen, GenWindow, Percentiles, ToGen } from './load-gen.js';
 import type { FromChild, Sample, ServerKind, ToChild } from './server-child.js';
 import { buildWorld, DEFAULT_CONFIG, type BenchConfig } from './workload.js';
 import { startRedis } from '../test/cluster-support.js';
@@ -349,6 +350,8 @@ async function sampleServerCpu(server: ChildProcess): Promise<Sample & { cpuUs: 
   return { ...sample, cpuUs: sample.cpuUserUs + sample.cpuSystemUs };
 }
 
+/** `p50/p95`, or a dash when no offer of that kind was relayed (one node has no cross-node offers). */
+const latencyCell = (p: Percentiles): string => (p.samples > 0 ? `${p.p50}/${p.p95}` : '–');
 const label = (kind: ServerKind, nodes: number): string => (nodes > 1 ? `${kind} ×${nodes} nodes` : kind);
 const round3 = (value: number): number => Math.round(value * 1000) / 1000;
 const median = (values: number[]): number => {
@@ -399,7 +402,7 @@ async function main(): Promise<void> {
   const loadAfter = os.loadavg();
 
   const rows: string[][] = [
-    ['server', 'round', 'responses/s', 'replies/s', 'offers/s', 'answers/s', 'fail/s', 'offer relay', 'answer relay', 'RTT p50/p99 ms', 'server CPU', 'server ELU', 'gen CPU', 'resp/server-CPU-s', 'heap B/peer', 'RSS B/peer', 'heap B/peer loaded', 'bound by'],
+    ['server', 'round', 'responses/s', 'replies/s', 'offers/s', 'answers/s', 'fail/s', 'offer relay', 'answer relay', 'RTT p50/p99 ms', 'offer same-node p50/p95 ms', 'offer cross-node p50/p95 ms', 'server CPU', 'server ELU', 'gen CPU', 'resp/server-CPU-s', 'heap B/peer', 'RSS B/peer', 'heap B/peer loaded', 'bound by'],
   ];
   for (const r of results) {
     rows.push([
@@ -413,6 +416,8 @@ async function main(): Promise<void> {
       `${(r.relay.offerRatio * 100).toFixed(1)} %`,
       `${(r.relay.answerRatio * 100).toFixed(1)} %`,
       `${r.window.rttMs.p50}/${r.window.rttMs.p99}`,
+      latencyCell(r.window.offerLatencyMs.sameNode),
+      latencyCell(r.window.offerLatencyMs.crossNode),
       `${r.serverCpuPct} %`,
       r.serverElu.toFixed(2),
       `${r.generatorCpuPct} %`,
@@ -424,12 +429,22 @@ async function main(): Promise<void> {
     ]);
   }
   console.log(`\n${table(rows)}`);
+  for (const r of results) {
+    const { sameNode, crossNode, unmatched } = r.window.offerLatencyMs;
+    const cross = r.nodes > 1 ? `; cross-node p50 ${crossNode.p50} ms, p95 ${crossNode.p95} ms (${crossNode.samples.toLocaleString('en-US')} offers)` : '';
+    console.log(
+      `offer relay latency (announce sent → offer received), ${label(r.server, r.nodes)} round ${r.round}: ${r.nodes > 1 ? 'same-node ' : ''}p50 ${sameNode.p50} ms, p95 ${sameNode.p95} ms ` +
+        `(${sameNode.samples.toLocaleString('en-US')} offers)${cross}${unmatched > 0 ? `; ${unmatched} not matched to their announce` : ''}`,
+    );
+  }
 
   const summary: Record<string, number> = {};
   for (const kind of cli.servers) {
     const mine = results.filter((r) => r.server === kind && r.nodes === 1);
     summary[`${kind} responses/s (median)`] = median(mine.map((r) => r.responsesPerS));
     summary[`${kind} responses per server CPU-second (median)`] = median(mine.map((r) => r.responsesPerServerCpuS));
+    summary[`${kind} offer relay p50 ms (median)`] = median(mine.map((r) => r.window.offerLatencyMs.sameNode.p50));
+    summary[`${kind} offer relay p95 ms (median)`] = median(mine.map((r) => r.window.offerLatencyMs.sameNode.p95));
   }
   const clustered = results.filter((r) => r.cluster !== undefined);
   if (clustered.length > 0) {
@@ -441,6 +456,10 @@ async function main(): Promise<void> {
     summary[`${name} Redis CPU µs per response (median)`] = pick((r) => r.cluster?.redisCpuUsPerResponse ?? 0);
     summary[`${name} heap B per peer per node, idle (median)`] = pick((r) => r.memory.idle.heapBytesPerPeer);
     summary[`${name} cross-node delivery (median)`] = pick((r) => r.cluster?.crossNodeDelivery ?? 0);
+    summary[`${name} same-node offer relay p50 ms (median)`] = pick((r) => r.window.offerLatencyMs.sameNode.p50);
+    summary[`${name} same-node offer relay p95 ms (median)`] = pick((r) => r.window.offerLatencyMs.sameNode.p95);
+    summary[`${name} cross-node offer relay p50 ms (median)`] = pick((r) => r.window.offerLatencyMs.crossNode.p50);
+    summary[`${name} cross-node offer relay p95 ms (median)`] = pick((r) => r.window.offerLatencyMs.crossNode.p95);
     const single = summary['spk responses per server CPU-second (median)'];
     if (single) summary[`ratio ${name} / spk (per server CPU-second)`] = round3((summary[`${name} responses per server CPU-second, nodes summed (median)`] ?? 0) / single);
     for (const r of clustered) {
@@ -468,15 +487,15 @@ async function main(): Promise<void> {
   }
   const relayProblems = results.filter((r) => r.relay.offerRatio < 0.95 || r.relay.answerRatio < 0.95 || r.window.counters.lostReplies > 0);
   for (const r of relayProblems) {
-    console.log(`warning: ${r.server} round ${r.round} relayed ${(r.relay.offerRatio * 100).toFixed(1)} % of expected offers, ${(r.relay.answerRatio * 100).toFixed(1)} % of answers, ${r.window.counters.lostReplies} announce replies lost`);
+    console.log(`warning: ${label(r.server, r.nodes)} round ${r.round} relayed ${(r.relay.offerRatio * 100).toFixed(1)} % of expected offers, ${(r.relay.answerRatio * 100).toFixed(1)} % of answers, ${r.window.counters.lostReplies} announce replies lost`);
   }
   for (const r of results.filter((x) => x.boundBy === 'generator')) {
-    console.log(`note: ${r.server} round ${r.round} was limited by the load generator (its event loop ${Math.round(r.generatorElu * 100)} % busy, the server's ${Math.round(r.serverElu * 100)} %): the server can do more than shown`);
+    console.log(`note: ${label(r.server, r.nodes)} round ${r.round} was limited by the load generator (its event loop ${Math.round(r.generatorElu * 100)} % busy, the server's ${Math.round(r.serverElu * 100)} %): the server can do more than shown`);
   }
   const starved = results.filter((x) => x.serverElu >= 0.95 && x.serverCpuPct < 85);
   if (starved.length > 0) {
     console.log(
-      `note: busy servers got only ${starved.map((r) => `${r.serverCpuPct} % (${r.server} r${r.round})`).join(', ')} of a core: ` +
+      `note: busy servers got only ${starved.map((r) => `${r.serverCpuPct} % (${label(r.server, r.nodes)} r${r.round})`).join(', ')} of a core: ` +
         'other processes took the rest, so responses/s understates them; responses per server CPU-second is the fairer comparison',
     );
   }
