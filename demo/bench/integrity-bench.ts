@@ -15,13 +15,15 @@ import { cidOnlyMediaRoot } from '../media/cid-only.js';
 import type { IntegrityPolicy } from '../site/src/viewer-options.js';
 import { audienceFlags, DEFAULT_SETTINGS as SWARM_DEFAULTS, parseFlags, runFromCommandLine, type AudienceSettings } from './args.js';
 import { missingBuildOutputs, startLocalStack } from './local-stack.js';
-import { runPhase, warmUp } from './run-swarm.js';
+import { runPhase, warmUp, type PhaseResult } from './run-swarm.js';
 import { measureCheckCpu, type CheckCpu } from './integrity-cpu.js';
 import { integrityMarkdown, integrityTargets, summarizeRun, type IntegritySummary } from './integrity-summary.js';
 
 type IntegritySettings = AudienceSettings & {
   /** Skip the CIDv1 / raw-leaves run. */
   v1: boolean;
+  /** Rounds of all variants, interleaved, pooled per variant: one round's five first frames are too few to tell 10 % apart on a shared machine. */
+  rounds: number;
 };
 
 // The swarm benchmark's CDN shaping and rendition; fewer viewers at double speed keep three runs near 2.5 minutes.
@@ -33,6 +35,7 @@ const DEFAULTS: Readonly<IntegritySettings> = {
   pinHeight: SWARM_DEFAULTS.pinHeight,
   rate: 2,
   v1: true,
+  rounds: 1,
   outDir: SWARM_DEFAULTS.outDir,
 };
 
@@ -44,12 +47,14 @@ const USAGE = `Usage: npm run bench:integrity -- [options]
   --pin HEIGHT     rendition every viewer plays, 0 = ABR (default ${DEFAULTS.pinHeight})
   --rate R         playback rate (default 2)
   --no-v1          skip the CIDv1 / raw-leaves run
+  --rounds N       rounds of every variant, interleaved, pooled per variant (default 1)
   --out DIR        output folder (default ${DEFAULTS.outDir})`;
 
 function parseIntegrityArgs(argv: readonly string[]): IntegritySettings {
   return parseFlags(argv, DEFAULTS, {
     ...audienceFlags<IntegritySettings>(),
     '--no-v1': (s) => { s.v1 = false; },
+    '--rounds': (s, v) => { s.rounds = Math.floor(v.number(1)); },
   }, USAGE);
 }
 
@@ -80,12 +85,14 @@ export async function runIntegrityBench(settings: IntegritySettings, command: st
       { name: 'no check (off)', cid: media.cid, integrity: 'off' },
       ...(settings.v1 ? [{ name: 'CID check, CIDv1 raw leaves', cid: media.cidV1, integrity: 'cid' as const }] : []),
     ];
-    const summaries = [];
-    for (const [i, run] of runs.entries()) {
-      log(`${run.name}: ${settings.viewers} viewers of ${run.cid}…`);
-      const result = await runPhase(browser, stack, { ...phase, name: `run${i + 1}`, cid: run.cid, integrity: run.integrity });
-      summaries.push(summarizeRun({ ...result, name: run.name }, run.cid, run.integrity, run.integrity === 'off' ? null : (cpuByCid.get(run.cid) ?? null)));
+    const phasesByRun = runs.map(() => [] as PhaseResult[]);
+    for (let round = 1; round <= settings.rounds; round++) {
+      for (const [i, run] of runs.entries()) {
+        log(`Round ${round}/${settings.rounds}, ${run.name}: ${settings.viewers} viewers of ${run.cid}…`);
+        phasesByRun[i]?.push(await runPhase(browser, stack, { ...phase, name: `round${round}-run${i + 1}`, cid: run.cid, integrity: run.integrity }));
+      }
     }
+    const summaries = runs.map((run, i) => summarizeRun(run.name, phasesByRun[i] ?? [], run.cid, run.integrity, run.integrity === 'off' ? null : (cpuByCid.get(run.cid) ?? null)));
     const unchecked = summaries.find((run) => run.integrity === 'off');
     if (!unchecked) throw new Error('no unchecked run to compare with');
     const summary: IntegritySummary = {

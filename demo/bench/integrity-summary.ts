@@ -1,6 +1,7 @@
 /**
- * `bench:integrity`'s arithmetic and table: per run (CID check on, in both CID forms, and off),
- * time to first frame, P2P ratio, what the check cost (time per segment, block bytes) and what it did.
+ * `bench:integrity`'s arithmetic and table: per variant (CID check on, in both CID forms, and off),
+ * pooled over its rounds, time to first frame, P2P ratio, what the check cost (time per segment,
+ * block bytes) and what it did.
  */
 import { median, offload, percentile, round, stallSummary, type StallSummary } from './metrics.js';
 import type { PhaseResult } from './run-swarm.js';
@@ -14,7 +15,11 @@ export interface IntegrityRunSummary {
   viewers: number;
   /** What the viewers' segments were checked against (`stats.verification.source`), distinct values. */
   sources: string[];
+  /** Rounds pooled into this summary (each its own swarm of `viewers / rounds` viewers). */
+  rounds: number;
   ttffMs: { median: number | null; p95: number | null; perViewer: (number | null)[] };
+  /** Per round: its viewers' median time to first frame and its fraction of the best P2P ratio. */
+  perRound: { ttffMedianMs: number | null; fractionOfBest: number }[];
   p2pRatio: number;
   theoreticalBest: number;
   fractionOfBest: number;
@@ -60,37 +65,51 @@ export interface IntegritySummary {
 
 const known = (values: readonly (number | null)[]) => values.filter((value): value is number => value !== null);
 
-export function summarizeRun(phase: PhaseResult, cid: string, integrity: string, checkCpu: CheckCpu | null): IntegrityRunSummary {
-  const off = offload(phase.viewers);
-  const ttff = phase.viewers.map((viewer) => (viewer.ttffMs === null ? null : Math.round(viewer.ttffMs)));
-  const verification = phase.viewers.map((viewer) => viewer.stats.verification);
-  const sum = (pick: (v: (typeof verification)[number]) => number) => verification.reduce((total, v) => total + pick(v), 0);
+/**
+ * One variant's rounds pooled: times to first frame of every viewer of every round; the P2P ratio
+ * and its theoretical best from the rounds' byte sums (each round is its own swarm, so each has its
+ * own best).
+ */
+export function summarizeRun(name: string, phases: readonly PhaseResult[], cid: string, integrity: string, checkCpu: CheckCpu | null): IntegrityRunSummary {
+  const viewers = phases.flatMap((phase) => phase.viewers);
+  const offloads = phases.map((phase) => offload(phase.viewers));
+  const total = (pick: (o: (typeof offloads)[number]) => number) => offloads.reduce((sum, o) => sum + pick(o), 0);
+  const mediaBytes = total((o) => o.mediaBytes);
+  const p2pRatio = mediaBytes > 0 ? total((o) => o.p2pBytes) / mediaBytes : 0;
+  const theoreticalBest = mediaBytes > 0 ? Math.max(0, 1 - total((o) => o.minimalCdnBytes) / mediaBytes) : 0;
+  const ttffOf = (list: readonly PhaseResult['viewers'][number][]) => list.map((viewer) => (viewer.ttffMs === null ? null : Math.round(viewer.ttffMs)));
+  const ttff = ttffOf(viewers);
+  const verification = viewers.map((viewer) => viewer.stats.verification);
+  const sum = (pick: (v: (typeof verification)[number]) => number) => verification.reduce((acc, v) => acc + pick(v), 0);
   const blockBytes = sum((v) => v.blockBytes);
   const perViewerCheck = verification.map((v) => ({ p50: v.checkMs.p50, p95: v.checkMs.p95 }));
   const p95s = known(perViewerCheck.map((c) => c.p95));
+  const busy = known(phases.map((phase) => phase.cpu.busyPercent));
   return {
-    name: phase.name,
+    name,
     cid,
     integrity,
-    viewers: phase.viewers.length,
+    viewers: viewers.length,
+    rounds: phases.length,
     sources: [...new Set(verification.map((v) => v.source))],
     ttffMs: { median: median(known(ttff)), p95: percentile(known(ttff), 95), perViewer: ttff },
-    p2pRatio: round(off.p2pRatio, 4) as number,
-    theoreticalBest: round(off.theoreticalBest, 4) as number,
-    fractionOfBest: round(off.fractionOfBest, 4) as number,
-    mediaBytes: off.mediaBytes,
+    perRound: phases.map((phase, i) => ({ ttffMedianMs: median(known(ttffOf(phase.viewers))), fractionOfBest: round(offloads[i]?.fractionOfBest ?? 0, 4) as number })),
+    p2pRatio: round(p2pRatio, 4) as number,
+    theoreticalBest: round(theoreticalBest, 4) as number,
+    fractionOfBest: theoreticalBest > 0 ? (round(p2pRatio / theoreticalBest, 4) as number) : 0,
+    mediaBytes,
     blockBytes,
-    blockShare: off.mediaBytes > 0 ? (round(blockBytes / off.mediaBytes, 6) as number) : 0,
-    cdnBlockBytes: phase.cdn.blockBytes,
+    blockShare: mediaBytes > 0 ? (round(blockBytes / mediaBytes, 6) as number) : 0,
+    cdnBlockBytes: phases.reduce((acc, phase) => acc + phase.cdn.blockBytes, 0),
     checkMs: { p50: round(median(known(perViewerCheck.map((c) => c.p50))), 2), p95: p95s.length ? Math.max(...p95s) : null, perViewer: perViewerCheck },
     checkCpu,
     peer: { checked: sum((v) => v.peerChecked), verified: sum((v) => v.peerVerified), rejected: sum((v) => v.peerRejected) },
     http: { checked: sum((v) => v.httpChecked), rejected: sum((v) => v.httpRejected) },
-    stalls: stallSummary(phase.viewers),
-    unfinished: phase.viewers.filter((viewer) => !viewer.ended).length,
-    errors: phase.viewers.flatMap((viewer) => viewer.errors.map((error) => `${viewer.label}: ${error}`)),
-    wallMs: phase.wallMs,
-    cpuBusyPercent: phase.cpu.busyPercent,
+    stalls: stallSummary(viewers),
+    unfinished: viewers.filter((viewer) => !viewer.ended).length,
+    errors: viewers.flatMap((viewer) => viewer.errors.map((error) => `${viewer.label}: ${error}`)),
+    wallMs: phases.reduce((acc, phase) => acc + phase.wallMs, 0),
+    cpuBusyPercent: busy.length ? (round(median(busy), 0) as number) : null,
   };
 }
 
@@ -131,6 +150,12 @@ export function integrityMarkdown(s: IntegritySummary): string {
     `| --- | ${runs.map(() => '---').join(' | ')} |`,
     row('`integrity` option / checked against', (run) => `${run.integrity} / ${run.sources.join(', ')}`),
     row('Time to first frame, median / p95', (run) => `${ms(run.ttffMs.median)} / ${ms(run.ttffMs.p95)}`),
+    ...(runs.some((run) => run.rounds > 1)
+      ? [
+          row('Per round: time to first frame, median', (run) => run.perRound.map((r) => ms(r.ttffMedianMs)).join(', ')),
+          row('Per round: P2P ratio, fraction of best', (run) => run.perRound.map((r) => pct(r.fractionOfBest)).join(', ')),
+        ]
+      : []),
     row('P2P ratio (of best)', (run) => `${pct(run.p2pRatio)} (${pct(run.fractionOfBest)} of ${pct(run.theoreticalBest)})`),
     row('Check CPU per segment, p50 / p95 (the verifier in Node, blocks in hand)', (run) => (run.checkCpu ? `${ms2(run.checkCpu.cpuMs.p50)} / ${ms2(run.checkCpu.cpuMs.p95)} (${run.checkCpu.samples} checks)` : '–')),
     row('Check time per segment in the browser, p50 / p95 (`stats.verification.checkMs`, with block fetches; median / max over viewers)', (run) => `${ms2(run.checkMs.p50)} / ${ms2(run.checkMs.p95)}`),
