@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
+import { Redis } from 'ioredis';
 import { CID, TestClient, waitFor, type Json } from './signal-support.js';
 import { startNginx, startNode, startRedis, type Running } from './cluster-support.js';
 
@@ -100,5 +101,75 @@ describe('per-address connection cap across the cluster', { timeout: 40_000 }, (
     assert.ok(Date.now() - killedAt < 8000);
     assert.equal(fresh.length, heldByA);
     await assert.rejects(connect(b.port, '127.0.0.1', '127.0.0.1'), /HTTP 429/);
+  });
+});
+
+async function health(port: number): Promise<Json> {
+  return (await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()) as Json;
+}
+
+describe('per-address cap while Redis is down and after it returns', { timeout: 40_000 }, () => {
+  let redis: Running;
+  let a: Running;
+  let b: Running;
+  let probe: Redis | undefined;
+  const clients: TestClient[] = [];
+  // A client address of its own (the header the nodes trust), so nothing else counts toward it.
+  const ADDRESS = '127.0.0.9';
+  const open = async (node: Running) => {
+    const client = await connect(node.port, '127.0.0.1', ADDRESS);
+    clients.push(client);
+    return client;
+  };
+  /** What Redis holds for the address: every node process's count, expired or not. */
+  const recorded = async () => {
+    const fields = await (probe as Redis).hgetall(`spk:ip:${ADDRESS}`);
+    return Object.values(fields).reduce((total, value) => total + Number(value.split(':')[0]), 0);
+  };
+
+  before(async () => {
+    redis = await startRedis();
+    const url = `redis://127.0.0.1:${redis.port}`;
+    [a, b] = await Promise.all([startNode('caps-down-a', url, { args: NODE_FLAGS }), startNode('caps-down-b', url, { args: NODE_FLAGS })]);
+  });
+
+  after(async () => {
+    for (const c of clients) c.close();
+    probe?.disconnect();
+    await Promise.all([a?.stop(), b?.stop()]);
+    await redis?.stop();
+  });
+
+  test('each node falls back to its own cap, and the cluster-wide cap holds again once Redis is back', async () => {
+    const onA: TestClient[] = [];
+    for (let i = 0; i < CAP / 2; i++) onA.push(await open(a));
+    for (let i = 0; i < CAP / 2; i++) await open(b);
+    await assert.rejects(connect(a.port, '127.0.0.1', ADDRESS), /HTTP 429/);
+
+    await redis.stop('SIGKILL');
+    await waitFor(async () => (await health(a.port)).redis === 'down' && (await health(b.port)).redis === 'down', 5000, 'both nodes to see Redis down');
+    // Node A alone decides now: it admits up to the cap of its own, and no more.
+    for (let i = CAP / 2; i < CAP; i++) onA.push(await open(a));
+    await assert.rejects(connect(a.port, '127.0.0.1', ADDRESS), /HTTP 429/);
+    assert.equal(await localConnections(a.port), CAP);
+    const metrics = await (await fetch(`http://127.0.0.1:${a.port}/metrics`)).text();
+    assert.match(metrics, /spk_signal_address_cap_local_total\{node="caps-down-a"\} [1-9]/);
+
+    // Redis comes back empty on the same port; each node writes its counts back (4 on A + 2 on B).
+    redis = await startRedis(redis.port);
+    probe = new Redis(`redis://127.0.0.1:${redis.port}`, { maxRetriesPerRequest: 1 });
+    await waitFor(async () => (await health(a.port)).redis === 'up' && (await health(b.port)).redis === 'up', 10_000, 'both nodes to reach Redis again');
+    await waitFor(async () => (await recorded()) === CAP + CAP / 2, 5000, 'both nodes to write their counts back');
+    // 6 connections against a cap of 4: node B refuses though it holds only 2.
+    await assert.rejects(connect(b.port, '127.0.0.1', ADDRESS), /HTTP 429/);
+
+    // Three closes on node A bring the address to 3 of 4: node B has a slot again, and only one.
+    for (const client of onA.slice(0, 3)) {
+      client.close();
+      await client.closed;
+    }
+    await waitFor(async () => (await recorded()) === CAP - 1, 5000, "node A's closes to reach Redis");
+    await open(b);
+    await assert.rejects(connect(b.port, '127.0.0.1', ADDRESS), /HTTP 429/);
   });
 });
