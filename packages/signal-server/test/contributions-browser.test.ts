@@ -90,11 +90,13 @@ for (const dialect of DIALECTS) {
         second = await openViewer(contextB, pageUrl, manifestUrl(cdn, 'viewer-b'), options);
         await waitFor(async () => (await second!.state()).stats.p2pBytes >= 500_000, 60_000, 'second viewer receiving from the first');
 
+        // The state first: B goes on receiving segments after the report, and the report can only
+        // confirm what B had received before it.
+        const [stateA, stateB] = await Promise.all([first.state(), second.state()]);
         const [reportA, reportB] = await Promise.all([flush(first.page), flush(second.page)]);
         assert.equal(reportA.lastStatus, 201, JSON.stringify(reportA));
         assert.equal(reportB.lastStatus, 201, JSON.stringify(reportB));
         assert.equal(reportA.pending + reportB.pending, 0);
-        const [stateA, stateB] = await Promise.all([first.state(), second.state()]);
 
         const today = utcDay(Date.now());
         const pairs = await pairCredits(signal.contributions.database.db, { from: today, to: today }, signal.contributions.policy);
