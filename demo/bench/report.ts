@@ -35,6 +35,7 @@ export function markdownReport(s: SwarmSummary): string {
     `| P2P segment latency p50 / p95 (${s.latencyMs.p2p.segments} segments) | ${ms(s.latencyMs.p2p.p50)} / ${ms(s.latencyMs.p2p.p95)} | |`,
     `| CDN segment latency p50 / p95 | ${ms(s.latencyMs.cdn.p50)} / ${ms(s.latencyMs.cdn.p95)} (${s.latencyMs.cdn.segments} segments) | ${ms(s.latencyMs.baselineCdn.p50)} / ${ms(s.latencyMs.baselineCdn.p95)} (${s.latencyMs.baselineCdn.segments} segments) |`,
     `| Plugin CDN fallbacks (late P2P) | ${s.cdnFallbacks} | |`,
+    `| Peer bytes checked against / peer segments checked, verified, rejected | ${s.verification.sources.join(', ')} / ${s.verification.peerChecked}, ${s.verification.peerVerified}, ${s.verification.peerRejected} | |`,
     `| Fallback after the serving peer dies | ${s.fallback ? `${ms(s.fallback.fallbackMs)} to CDN request, ${ms(s.fallback.deliveredMs)} to segment in hand (${s.fallback.note})` : 'not measured'} | |`,
     `| Renditions played | ${s.renditions.p2p.map((h) => `${h}p`).join(', ')} | ${s.renditions.baseline.map((h) => `${h}p`).join(', ')} |`,
     `| Wall time | ${(s.wallMs.p2p / 1000).toFixed(0)} s | ${(s.wallMs.baseline / 1000).toFixed(0)} s |`,

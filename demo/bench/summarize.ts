@@ -49,6 +49,11 @@ export interface SwarmSummary {
   fallbackMs: number | null;
   fallback: FallbackResult | null;
   cdnFallbacks: number;
+  /**
+   * What the P2P run's viewers checked peer bytes against (`stats.verification.source`, distinct
+   * values: `cid` with the sample's default `integrity: 'auto'`) and how many peer segments passed.
+   */
+  verification: { sources: string[]; peerChecked: number; peerVerified: number; peerRejected: number };
   errors: string[];
   unfinishedViewers: number;
   cpu: { p2p: CpuUsage; baseline: CpuUsage };
@@ -102,6 +107,17 @@ function chartSeries(p2p: PhaseResult, baseline: PhaseResult): ChartSeries {
 
 const pct = (value: number) => `${(value * 100).toFixed(1)} %`;
 const ms = (value: number | null) => (value === null ? 'n/a' : `${Math.round(value)} ms`);
+
+function verificationOf(phase: PhaseResult): SwarmSummary['verification'] {
+  const counts = phase.viewers.map((viewer) => viewer.stats.verification);
+  const total = (pick: (v: (typeof counts)[number]) => number) => counts.reduce((sum, v) => sum + pick(v), 0);
+  return {
+    sources: [...new Set(counts.map((v) => v.source))],
+    peerChecked: total((v) => v.peerChecked),
+    peerVerified: total((v) => v.peerVerified),
+    peerRejected: total((v) => v.peerRejected),
+  };
+}
 
 export function summarize(input: {
   settings: BenchSettings;
@@ -193,6 +209,7 @@ export function summarize(input: {
     fallbackMs: input.fallback?.fallbackMs ?? null,
     fallback: input.fallback,
     cdnFallbacks: p2p.viewers.reduce((sum, viewer) => sum + viewer.stats.cdnFallbacks, 0),
+    verification: verificationOf(p2p),
     errors,
     unfinishedViewers: unfinished,
     cpu: { p2p: p2p.cpu, baseline: baseline.cpu },

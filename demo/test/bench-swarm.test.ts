@@ -54,6 +54,9 @@ describe('swarm benchmark harness (2 viewers, short)', () => {
     assert.ok(summary.fallback !== null && !summary.fallback.note.startsWith('failed'), `fallback measurement ran: ${summary.fallback?.note}`);
     assert.ok(summary.fallbackMs === null || summary.fallbackMs > 0);
     assert.deepEqual(summary.renditions.p2p, [480], 'every viewer on the pinned rendition');
+    // The sample has a CID and a sha256 map; the default integrity ('auto') checks against the CID.
+    assert.deepEqual(summary.verification.sources, ['cid'], JSON.stringify(summary.verification));
+    assert.equal(summary.verification.peerVerified, summary.verification.peerChecked, JSON.stringify(summary.verification));
     assert.equal(summary.unfinishedViewers, 0);
     assert.deepEqual(summary.errors, []);
     assert.equal(summary.targets.length, 6);
