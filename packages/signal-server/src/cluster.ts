@@ -79,6 +79,8 @@ export class Cluster implements SessionStore {
   private readonly sub: Redis;
   private readonly timer: NodeJS.Timeout;
   private readonly channel: string;
+  /** Set by close(): the disconnect it makes is not an outage to warn about. */
+  private stopping = false;
   /** Cluster-wide per-address connection counts. */
   readonly addresses: AddressCaps;
 
@@ -139,6 +141,7 @@ export class Cluster implements SessionStore {
   private onDown(): void {
     if (!this.up) return;
     this.up = false;
+    if (this.stopping) return;
     this.outages++;
     this.log.warn({ node: this.options.nodeId }, 'cluster: Redis unreachable; serving local peers only, and capping connections per address on this node alone, until it returns');
   }
@@ -358,6 +361,7 @@ export class Cluster implements SessionStore {
   }
 
   async close(): Promise<void> {
+    this.stopping = true;
     clearInterval(this.timer);
     if (this.up) {
       const batch = this.pub.pipeline();
