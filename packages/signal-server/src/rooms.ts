@@ -4,7 +4,7 @@
  * so picking random offer targets never copies the whole swarm.
  */
 import type { WebSocket } from 'ws';
-import { flatLatin1 } from './ids.js';
+import { flatLatin1, toWire } from './ids.js';
 import { unsent } from './write-batch.js';
 
 export interface Connection {
@@ -24,7 +24,7 @@ export interface Connection {
   closing: boolean;
   /** Answered the last ping. */
   alive: boolean;
-  /** Frames sent this event-loop turn, written at its end (see write-batch.ts). */
+  /** Frames (wire text) sent this event-loop turn, written at its end (see write-batch.ts). */
   queued: string[] | undefined;
   /** Since when (ms) its unsent bytes have been over `maxBufferedBytes`; 0 = not over. */
   congestedSince: number;
@@ -34,12 +34,12 @@ export interface Member {
   readonly peerId: string;
   readonly conn: Connection;
   readonly swarm: Swarm;
-  /** The peer id as JSON: every offer/answer this member sends starts `${swarm.relayHead}${peerIdJson}`. */
+  /** The peer id as JSON wire text: every offer/answer this member sends starts `${swarm.relayHead}${peerIdJson}`. */
   readonly peerIdJson: string;
   completed: boolean;
   lastAnnounce: number;
   index: number;
-  /** Offers relayed to this member that it may still answer: offer_id → sender peer id and time; created on the first offer. */
+  /** Offers relayed to this member that it may still answer: offer_id (wire text) → sender peer id and time; created on the first offer. */
   pending: Map<string, { from: string; at: number; node?: string }> | undefined;
 }
 
@@ -114,8 +114,9 @@ export class Rooms {
         infoHash,
         room,
         since: now,
-        replyPrefix: flatLatin1(`{"action":"announce","interval":${this.intervalS},"info_hash":${JSON.stringify(infoHash)}`),
-        relayHead: flatLatin1(`{"action":"announce","info_hash":${JSON.stringify(infoHash)},"peer_id":`),
+        // Wire text (see ids.ts), as every frame is; also flat, where a template literal is a rope.
+        replyPrefix: toWire(`{"action":"announce","interval":${this.intervalS},"info_hash":${JSON.stringify(infoHash)}`),
+        relayHead: toWire(`{"action":"announce","info_hash":${JSON.stringify(infoHash)},"peer_id":`),
         peers: new Map(),
         list: [],
         complete: 0,
@@ -143,7 +144,7 @@ export class Rooms {
       peerId,
       conn,
       swarm,
-      peerIdJson: peerIdJson ?? flatLatin1(JSON.stringify(peerId)),
+      peerIdJson: peerIdJson ?? toWire(JSON.stringify(peerId)),
       completed: false,
       lastAnnounce: now,
       index: swarm.list.length,

@@ -3,9 +3,13 @@
  * `to_peer_id`/`offer_id`, scrape. Every refused message gets a `failure reason` that carries
  * `action` (and `info_hash` when known): the bittorrent-tracker client tears the socket down
  * on a message without `action`, and ignores announce replies for another info_hash.
+ *
+ * Messages are parsed and frames built as wire text (UTF-8 bytes, one per character; see ids.ts):
+ * ids become real strings where they are keys or compared with stored ones, offer ids and SDPs
+ * stay wire text from the received frame to the relayed one.
  */
 import type { Logger } from 'pino';
-import { isBinaryId } from './ids.js';
+import { fromWire, hasHighEscape, idFromWire, isWireId, stringsToWire, toWire, wireCharCount } from './ids.js';
 import type { ResolvedOptions } from './options.js';
 import { isBlocked, pickTargets, safetyOf, type Connection, type Member, type Rooms, type Swarm } from './rooms.js';
 import { unsent, WriteBatch } from './write-batch.js';
@@ -62,9 +66,13 @@ export class SignalHub {
     this.counters.messages++;
     if (this.options.messageRate > 0 && !this.takeToken(conn, now)) return;
     if (isBinary) return this.fail(conn, 'binary', 'send JSON text frames', 'announce');
+    const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+    const wire = buffer.toString('latin1');
     let message: unknown;
     try {
-      message = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8'));
+      // A \u escape of a character ≥ 0x80 would not parse to UTF-8 bytes: such a message takes
+      // the slow way, real text whose strings are then turned into wire text.
+      message = hasHighEscape(wire) ? stringsToWire(JSON.parse(buffer.toString('utf8')), 4) : JSON.parse(wire);
     } catch {
       return this.fail(conn, 'malformed', 'message is not valid JSON', 'announce');
     }
@@ -78,7 +86,8 @@ export class SignalHub {
     } else if (msg.action === 'scrape') {
       this.scrape(conn, msg);
     } else {
-      this.fail(conn, 'action', `unknown action ${JSON.stringify(String(msg.action)).slice(0, 40)}; use "announce" or "scrape"`, 'announce');
+      const action = typeof msg.action === 'string' ? fromWire(msg.action) : String(msg.action);
+      this.fail(conn, 'action', `unknown action ${JSON.stringify(action).slice(0, 40)}; use "announce" or "scrape"`, 'announce');
     }
   }
 
@@ -103,10 +112,10 @@ export class SignalHub {
   }
 
   private announce(conn: Connection, msg: Json, now: number): void {
-    const infoHash = msg.info_hash;
-    if (!isBinaryId(infoHash)) return this.fail(conn, 'info_hash', 'info_hash must be a 20-character string', 'announce', typeof infoHash === 'string' ? infoHash : undefined);
-    const peerId = msg.peer_id;
-    if (!isBinaryId(peerId)) return this.fail(conn, 'peer_id', 'peer_id must be a 20-character string', 'announce', infoHash);
+    const infoHash = idFromWire(msg.info_hash);
+    if (infoHash === undefined) return this.fail(conn, 'info_hash', 'info_hash must be a 20-character string', 'announce', typeof msg.info_hash === 'string' ? fromWire(msg.info_hash) : undefined);
+    const peerId = idFromWire(msg.peer_id);
+    if (peerId === undefined) return this.fail(conn, 'peer_id', 'peer_id must be a 20-character string', 'announce', infoHash);
     const event = msg.event;
     if (event !== undefined && event !== 'started' && event !== 'stopped' && event !== 'completed' && event !== 'update' && event !== '') {
       return this.fail(conn, 'event', 'event must be started, stopped, completed or absent', 'announce', infoHash);
@@ -139,7 +148,7 @@ export class SignalHub {
       if (member) this.rooms.leave(member);
       this.counters.announces++;
       const swarm = room.swarms.get(infoHash);
-      this.batch.send(conn, `{"action":"announce","interval":${this.options.announceIntervalS},"info_hash":${JSON.stringify(infoHash)},"complete":${swarm?.complete ?? 0},"incomplete":${swarm ? swarm.peers.size - swarm.complete : 0}}`);
+      this.batch.send(conn, toWire(`{"action":"announce","interval":${this.options.announceIntervalS},"info_hash":${JSON.stringify(infoHash)},"complete":${swarm?.complete ?? 0},"incomplete":${swarm ? swarm.peers.size - swarm.complete : 0}}`));
       return;
     }
     if (!member) {
@@ -185,7 +194,8 @@ export class SignalHub {
     for (let i = 0; i < peers.length; i++) {
       const peer = peers[i] as { node: string; peerId: string };
       const item = offers[first + i] as Json;
-      cluster.send(peer.node, { t: 'offer', cid, ih: infoHash, from: member.peerId, fromNode: cluster.options.nodeId, to: peer.peerId, oid: item.offer_id as string, sdp: (item.offer as Json).sdp as string });
+      // Other nodes get real text: the cluster's messages are JSON of their own.
+      cluster.send(peer.node, { t: 'offer', cid, ih: infoHash, from: member.peerId, fromNode: cluster.options.nodeId, to: peer.peerId, oid: fromWire(item.offer_id as string), sdp: fromWire((item.offer as Json).sdp as string) });
       this.counters.offersRelayed++;
     }
   }
@@ -206,24 +216,29 @@ export class SignalHub {
     if (typeof message.sdp !== 'string' || message.sdp.length > this.options.maxSdpLength) return;
     const prefix = `{"action":"announce","info_hash":${JSON.stringify(message.ih)},"peer_id":${JSON.stringify(message.from)},"offer_id":${JSON.stringify(message.oid)}`;
     if (message.t === 'offer') {
-      this.rooms.rememberOffer(target, message.oid, message.from, now, message.fromNode);
-      this.batch.send(target.conn, `${prefix},"offer":{"type":"offer","sdp":${JSON.stringify(message.sdp)}}}`);
+      this.rooms.rememberOffer(target, toWire(message.oid), message.from, now, message.fromNode);
+      this.batch.send(target.conn, toWire(`${prefix},"offer":{"type":"offer","sdp":${JSON.stringify(message.sdp)}}}`));
     } else if (message.t === 'answer') {
-      this.batch.send(target.conn, `${prefix},"answer":{"type":"answer","sdp":${JSON.stringify(message.sdp)}}}`);
+      this.batch.send(target.conn, toWire(`${prefix},"answer":{"type":"answer","sdp":${JSON.stringify(message.sdp)}}}`));
     }
   }
 
   private checkOffer(item: unknown): string | undefined {
     if (typeof item !== 'object' || item === null) return 'each offer must be an object';
     const { offer, offer_id } = item as Json;
-    if (!isBinaryId(offer_id)) return 'offer_id must be a 20-character string';
+    if (!isWireId(offer_id)) return 'offer_id must be a 20-character string';
     if (typeof offer !== 'object' || offer === null) return 'offer must be an object';
     const { type, sdp } = offer as Json;
     if (type !== 'offer') return 'offer.type must be "offer"';
-    if (typeof sdp !== 'string' || sdp.length === 0 || sdp.length > this.options.maxSdpLength) {
+    if (typeof sdp !== 'string' || !this.sdpLengthOk(sdp)) {
       return `offer.sdp must be a string of 1 to ${this.options.maxSdpLength} characters`;
     }
     return undefined;
+  }
+
+  /** The limit counts characters; wire text has one per byte, so only a long one needs counting. */
+  private sdpLengthOk(sdp: string): boolean {
+    return sdp.length !== 0 && (sdp.length <= this.options.maxSdpLength || wireCharCount(sdp) <= this.options.maxSdpLength);
   }
 
   private relayOffers(member: Member, swarm: Swarm, offers: Json[], count: number, now: number): number {
@@ -241,17 +256,20 @@ export class SignalHub {
   }
 
   private answer(conn: Connection, msg: Json, now: number): void {
-    const infoHash = msg.info_hash;
-    if (!isBinaryId(infoHash)) return this.fail(conn, 'info_hash', 'info_hash must be a 20-character string', 'announce', typeof infoHash === 'string' ? infoHash : undefined);
-    const { peer_id: peerId, to_peer_id: toPeerId, offer_id: offerId, answer } = msg;
-    if (!isBinaryId(peerId)) return this.fail(conn, 'peer_id', 'peer_id must be a 20-character string', 'announce', infoHash);
-    if (!isBinaryId(toPeerId)) return this.fail(conn, 'answer', 'to_peer_id must be a 20-character string', 'announce', infoHash);
-    if (!isBinaryId(offerId)) return this.fail(conn, 'answer', 'offer_id must be a 20-character string', 'announce', infoHash);
+    const infoHash = idFromWire(msg.info_hash);
+    if (infoHash === undefined) return this.fail(conn, 'info_hash', 'info_hash must be a 20-character string', 'announce', typeof msg.info_hash === 'string' ? fromWire(msg.info_hash) : undefined);
+    const { offer_id: offerId, answer } = msg;
+    const peerId = idFromWire(msg.peer_id);
+    if (peerId === undefined) return this.fail(conn, 'peer_id', 'peer_id must be a 20-character string', 'announce', infoHash);
+    const toPeerId = idFromWire(msg.to_peer_id);
+    if (toPeerId === undefined) return this.fail(conn, 'answer', 'to_peer_id must be a 20-character string', 'announce', infoHash);
+    // Pending offers are keyed by the offer id's wire text: it goes back out as it came.
+    if (!isWireId(offerId)) return this.fail(conn, 'answer', 'offer_id must be a 20-character string', 'announce', infoHash);
     if (typeof answer !== 'object' || answer === null || (answer as Json).type !== 'answer') {
       return this.fail(conn, 'answer', 'answer must be an object with type "answer"', 'announce', infoHash);
     }
     const sdp = (answer as Json).sdp;
-    if (typeof sdp !== 'string' || sdp.length === 0 || sdp.length > this.options.maxSdpLength) {
+    if (typeof sdp !== 'string' || !this.sdpLengthOk(sdp)) {
       return this.fail(conn, 'answer', `answer.sdp must be a string of 1 to ${this.options.maxSdpLength} characters`, 'announce', infoHash);
     }
     const member = conn.members.get(infoHash);
@@ -266,7 +284,7 @@ export class SignalHub {
     member.pending?.delete(offerId);
     if (pending.node !== undefined && this.cluster !== undefined) {
       member.lastAnnounce = now;
-      this.cluster.send(pending.node, { t: 'answer', cid: conn.room.cid, ih: infoHash, from: peerId, to: toPeerId, oid: offerId, sdp });
+      this.cluster.send(pending.node, { t: 'answer', cid: conn.room.cid, ih: infoHash, from: peerId, to: toPeerId, oid: fromWire(offerId), sdp: fromWire(sdp) });
       this.counters.answersRelayed++;
       return;
     }
@@ -288,13 +306,13 @@ export class SignalHub {
     let hashes: string[];
     if (given === undefined || (Array.isArray(given) && given.length === 0)) {
       hashes = [...conn.room.swarms.keys()].slice(0, this.options.maxScrapeHashes);
-    } else if (isBinaryId(given)) {
-      hashes = [given];
-    } else if (Array.isArray(given) && given.every(isBinaryId)) {
+    } else if (idFromWire(given) !== undefined) {
+      hashes = [idFromWire(given) as string];
+    } else if (Array.isArray(given) && given.every(isWireId)) {
       if (given.length > this.options.maxScrapeHashes) {
         return this.fail(conn, 'scrape', `too many info_hashes: at most ${this.options.maxScrapeHashes} per scrape`, 'scrape');
       }
-      hashes = given;
+      hashes = given.map((hash) => idFromWire(hash) as string);
     } else {
       return this.fail(conn, 'scrape', 'info_hash must be a 20-character string or a list of them', 'scrape');
     }
@@ -304,7 +322,7 @@ export class SignalHub {
       files[hash] = swarm ? { complete: swarm.complete, incomplete: swarm.peers.size - swarm.complete, downloaded: swarm.downloaded } : { complete: 0, incomplete: 0, downloaded: 0 };
     }
     this.counters.scrapes++;
-    this.batch.send(conn, JSON.stringify({ action: 'scrape', files }));
+    this.batch.send(conn, toWire(JSON.stringify({ action: 'scrape', files })));
   }
 
   fail(conn: Connection, kind: string, reason: string, action: 'announce' | 'scrape', infoHash?: string): void {
@@ -313,7 +331,7 @@ export class SignalHub {
     if (this.log.isLevelEnabled('debug')) this.log.debug({ conn: conn.id, ip: conn.ip, kind, reason }, 'message refused');
     const body: Json = { 'failure reason': reason, action };
     if (infoHash !== undefined) body.info_hash = infoHash.slice(0, 64);
-    if (conn.socket.readyState === conn.socket.OPEN) this.batch.send(conn, JSON.stringify(body));
+    if (conn.socket.readyState === conn.socket.OPEN) this.batch.send(conn, toWire(JSON.stringify(body)));
   }
 
   /** Notes when a peer went over `maxBufferedBytes`; closes it once it stayed over `slowPeerTimeoutMs`. */

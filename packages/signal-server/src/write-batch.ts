@@ -7,6 +7,8 @@
  * How: `send` queues the text on its target; a `setImmediate` callback — which runs after every
  * I/O callback of the current loop iteration — encodes each target's frames (unmasked text frames,
  * RFC 6455 §5.2, as a server sends them) into one buffer and writes it to the TCP socket under ws.
+ * Frames are wire text (UTF-8 bytes, one per character; see ids.ts), so a frame's length is its
+ * byte length and copying it is a latin1 write: no UTF-8 encoder pass over every frame.
  * Frames for a socket that stopped being open by then are dropped: after a close frame nothing
  * may follow. Whoever closes a socket flushes its target first (`flushTarget`), so frames sent
  * before the close still precede it.
@@ -26,7 +28,7 @@ interface Writable {
 /** The part of a connection the batcher needs; `queued` is owned by the batcher. */
 export interface BatchTarget {
   readonly socket: WebSocket;
-  /** Frames sent this turn and not yet written. */
+  /** Frames (wire text) sent this turn and not yet written. */
   queued: string[] | undefined;
 }
 
@@ -42,7 +44,7 @@ function rawSocket(ws: WebSocket): Writable | undefined {
 
 /**
  * Bytes not yet handed to the peer: the socket's unsent bytes plus what is queued this turn
- * (counted in characters, which is what a frame's length is for ASCII text). Backpressure checks
+ * (a wire-text frame has one character per byte). Backpressure checks
  * use this so a burst within one turn counts as much as one spread over turns.
  */
 export function unsent(target: BatchTarget): number {
@@ -52,26 +54,23 @@ export function unsent(target: BatchTarget): number {
   return bytes;
 }
 
-// Byte lengths of one target's frames, reused across flushes.
-const lengths: number[] = [];
-
 function writeFrames(ws: WebSocket, frames: string[]): void {
   if (ws.readyState !== OPEN) return;
   const socket = rawSocket(ws);
   if (socket === undefined) {
-    for (let i = 0; i < frames.length; i++) ws.send(frames[i] as string);
+    for (let i = 0; i < frames.length; i++) sendThroughWs(ws, frames[i] as string);
     return;
   }
   let total = 0;
   for (let i = 0; i < frames.length; i++) {
-    const length = Buffer.byteLength(frames[i] as string);
-    lengths[i] = length;
+    const length = (frames[i] as string).length;
     total += length + (length < 126 ? 2 : length < 65536 ? 4 : 10);
   }
   const out = Buffer.allocUnsafe(total);
   let at = 0;
   for (let i = 0; i < frames.length; i++) {
-    const length = lengths[i] as number;
+    const frame = frames[i] as string;
+    const length = frame.length;
     out[at] = TEXT_FRAME;
     if (length < 126) {
       out[at + 1] = length;
@@ -86,9 +85,14 @@ function writeFrames(ws: WebSocket, frames: string[]): void {
       out.writeUInt32BE(length, at + 6);
       at += 10;
     }
-    at += out.write(frames[i] as string, at, length, 'utf8');
+    at += out.write(frame, at, length, 'latin1');
   }
   socket.write(out);
+}
+
+/** One frame the slow way, as the text frame its wire text's bytes make. */
+function sendThroughWs(ws: WebSocket, frame: string): void {
+  ws.send(Buffer.from(frame, 'latin1'), { binary: false });
 }
 
 export class WriteBatch {
@@ -109,7 +113,7 @@ export class WriteBatch {
     }
   };
 
-  /** Sends a text frame; frames to the same target in this turn are written together. */
+  /** Sends a text frame given as wire text; frames to the same target in this turn are written together. */
   send(target: BatchTarget, text: string): void {
     const ws = target.socket;
     if (ws.readyState !== OPEN) return;
@@ -120,7 +124,7 @@ export class WriteBatch {
     }
     if (rawSocket(ws) === undefined) {
       this.batching = false;
-      ws.send(text);
+      sendThroughWs(ws, text);
       return;
     }
     target.queued = [text];

@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { unsent, WriteBatch, type BatchTarget } from '../src/write-batch.js';
+import { toWire } from '../src/ids.js';
 import { createRoomToken, verifyRoomToken, type SignalServerOptions } from '../src/index.js';
 import { announce, binaryId, CID, offer, OTHER_CID, startServer, TestClient, waitFor } from './signal-support.js';
 
@@ -403,7 +404,8 @@ describe('write batching', () => {
       };
       // Each frame length form (7-bit, 16-bit, 64-bit) and text that is not ASCII.
       const texts = ['', 'x'.repeat(125), 'é'.repeat(63), 'y'.repeat(126), 'z'.repeat(70_000), '\u00ff\u0100 ✓'];
-      texts.forEach((text, i) => batch.send(target, JSON.stringify({ i, text })));
+      // Frames are given as wire text: the UTF-8 bytes, one per character.
+      texts.forEach((text, i) => batch.send(target, toWire(JSON.stringify({ i, text }))));
       assert.equal(batch.isBatching(), true);
       assert.equal(writes, 0, 'nothing written before the end of the turn');
       assert.equal(unsent(target) >= 70_000, true, 'queued frames count as unsent');

@@ -55,6 +55,72 @@ describe('tracker protocol over real WebSockets', () => {
     assert.equal(server.stats().answersRelayed >= 1, true);
   });
 
+  it('relays ids and SDPs however the client wrote them: raw UTF-8, \\u escapes of any character, non-ASCII SDP text', async () => {
+    // The hub parses wire text (UTF-8 bytes) and takes a slower way for \\u escapes of
+    // characters ≥ 0x80; both must give the same ids and relay the same text.
+    const escapeAll = (text: string) => `"${Array.from({ length: text.length }, (_, i) => `\\u${text.charCodeAt(i).toString(16).padStart(4, '0')}`).join('')}"`;
+    const [a, b] = [await connect(), await connect()];
+    const infoHash = '\u00e9\u00ff\u0080abcdefgh\u00c3\u00a9\u0001\u007f\u00c2xyz!';
+    const [peerA, peerB] = [binaryId(), binaryId()];
+    assert.equal(infoHash.length, 20);
+    // A announces with every id written as \\u escapes.
+    a.ws.send(`{"action":"announce","info_hash":${escapeAll(infoHash)},"peer_id":${escapeAll(peerA)},"numwant":5,"event":"started","offers":[]}`);
+    assert.deepEqual(await a.next(), { action: 'announce', interval: 90, info_hash: infoHash, complete: 0, incomplete: 1 });
+    const sdps = ['v=0\r\ns=caf\u00e9 \u2713 \ud83d\ude00\r\n', 'v=0\r\ns=\u00c3\u00a9 not \u00e9\r\n'];
+    // B writes its ids raw and one SDP escaped, one raw.
+    const offers = sdps.map((sdp) => offer(sdp));
+    const escaped = `{"offer":{"type":"offer","sdp":${escapeAll(sdps[0] as string)}},"offer_id":${JSON.stringify(offers[0]?.offer_id)}}`;
+    b.ws.send(`{"action":"announce","info_hash":${JSON.stringify(infoHash)},"peer_id":${JSON.stringify(peerB)},"numwant":5,"event":"started","offers":[${escaped}]}`);
+    await b.next((m) => m.complete !== undefined);
+    assert.deepEqual(await a.next((m) => m.offer !== undefined), { action: 'announce', info_hash: infoHash, peer_id: peerB, offer_id: offers[0]?.offer_id, offer: offers[0]?.offer });
+    b.send(announce(infoHash, peerB, { offers: [offers[1]] }));
+    await b.next((m) => m.complete !== undefined);
+    assert.deepEqual(await a.next((m) => m.offer !== undefined), { action: 'announce', info_hash: infoHash, peer_id: peerB, offer_id: offers[1]?.offer_id, offer: offers[1]?.offer });
+    // A answers the first with raw ids, the second with an escaped offer id: both pair with their offers.
+    a.send({ action: 'announce', info_hash: infoHash, peer_id: peerA, to_peer_id: peerB, offer_id: offers[0]?.offer_id, answer: { type: 'answer', sdp: sdps[1] } });
+    assert.deepEqual(await b.next((m) => m.answer !== undefined), { action: 'announce', info_hash: infoHash, peer_id: peerA, offer_id: offers[0]?.offer_id, answer: { type: 'answer', sdp: sdps[1] } });
+    a.ws.send(`{"action":"announce","info_hash":${JSON.stringify(infoHash)},"peer_id":${JSON.stringify(peerA)},"to_peer_id":${JSON.stringify(peerB)},"offer_id":${escapeAll(offers[1]?.offer_id as string)},"answer":{"type":"answer","sdp":${escapeAll(sdps[0] as string)}}}`);
+    assert.deepEqual(await b.next((m) => m.answer !== undefined), { action: 'announce', info_hash: infoHash, peer_id: peerA, offer_id: offers[1]?.offer_id, answer: { type: 'answer', sdp: sdps[0] } });
+    // The SDP limit (16 KiB by default) counts characters, not bytes.
+    const long = offer('é'.repeat(16 * 1024));
+    b.send(announce(infoHash, peerB, { offers: [long] }));
+    assert.equal((await a.next((m) => m.offer !== undefined)).offer_id, long.offer_id);
+    b.send(announce(infoHash, peerB, { offers: [offer('é'.repeat(16 * 1024 + 1))] }));
+    assert.match(String((await b.failure())['failure reason']), /offer\.sdp must be/);
+    // Ids that are not 20 code points 0–255 are refused in either form.
+    for (const bad of ['\u0100'.repeat(20), 'é'.repeat(19), 'é'.repeat(21)]) {
+      b.send(announce(bad, peerB));
+      assert.match(String((await b.failure())['failure reason']), /info_hash must be/);
+      b.ws.send(`{"action":"announce","info_hash":${escapeAll(bad)},"peer_id":${JSON.stringify(peerB)}}`);
+      assert.match(String((await b.failure())['failure reason']), /info_hash must be/);
+    }
+  });
+
+  it('closes a text frame that is not UTF-8 (1007) before the hub reads it, so its bytes reach no peer', async () => {
+    // The hub keeps offer ids and SDPs as the bytes received and relays them as they came: it
+    // relies on ws refusing invalid UTF-8, or a peer would be sent a text frame it must reject.
+    const [a, c] = [await connect(), await connect()];
+    const infoHash = binaryId();
+    const [peerA, peerB, peerC] = [binaryId(), binaryId(), binaryId()];
+    a.send(announce(infoHash, peerA, { offers: [] }));
+    await a.next((m) => m.complete !== undefined);
+    // A stray continuation byte, a truncated sequence, a surrogate (ED A0 80) and an overlong '/' (C0 AF).
+    for (const bad of [[0x80], [0xe2, 0x9c], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
+      const b = await connect();
+      const item = `{"offer":{"type":"offer","sdp":"v=0 `;
+      const rest = `"},"offer_id":${JSON.stringify(binaryId())}}`;
+      const head = JSON.stringify(announce(infoHash, peerB)).slice(0, -1);
+      b.ws.send(Buffer.concat([Buffer.from(`${head},"offers":[${item}`), Buffer.from(bad), Buffer.from(`${rest}]}`)]), { binary: false });
+      await b.closed;
+      assert.equal(b.closeCode, 1007, `bytes ${bad.join(' ')}`);
+    }
+    const sent = offer();
+    c.send(announce(infoHash, peerC, { offers: [sent] }));
+    assert.equal((await a.next((m) => m.offer !== undefined)).offer_id, sent.offer_id);
+    assert.equal(a.messages.some((m) => m.peer_id === peerB), false, 'no relay from the refused frames');
+    assert.equal(a.closeCode, undefined, 'the other peer stays connected');
+  });
+
   it('keeps swarms of one room apart and one connection in several swarms (multi-rendition)', async () => {
     const [a, b] = [await connect(), await connect()];
     const [low, high] = [binaryId(), binaryId()];
