@@ -5,7 +5,8 @@
  * frame and what the earlier tabs spent meanwhile: their main-thread time (Performance.getMetrics)
  * and the CPU time of every browser process (SystemInfo.getProcessInfo). Variants alternate in
  * order from round to round, so drift in the machine's load falls on all of them alike.
- * Variants: off, on (defaults), ramp (tuning.prefetchRamp 10), nocache (persistentCache false).
+ * Variants: off, on (defaults), noramp / ramp / ramp30 / ramp40 (tuning.prefetchRamp 0 / 10 / 30 / 40),
+ * nocache (persistentCache false).
  * Prints the mean per round of each figure.
  */
 import type { CDPSession, Page } from 'playwright-core';
@@ -21,6 +22,9 @@ const VARIANTS: Record<string, { p2p: 'on' | 'off'; query?: Record<string, strin
   off: { p2p: 'off' },
   on: { p2p: 'on' },
   ramp: { p2p: 'on', query: { p2pOptions: JSON.stringify({ tuning: { prefetchRamp: 10 } }) } },
+  ramp30: { p2p: 'on', query: { p2pOptions: JSON.stringify({ tuning: { prefetchRamp: 30 } }) } },
+  ramp40: { p2p: 'on', query: { p2pOptions: JSON.stringify({ tuning: { prefetchRamp: 40 } }) } },
+  noramp: { p2p: 'on', query: { p2pOptions: JSON.stringify({ tuning: { prefetchRamp: 0 } }) } },
   nocache: { p2p: 'on', query: { p2pOptions: JSON.stringify({ persistentCache: false }) } },
 };
 const PAGE_METRICS = ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'TaskOtherDuration'];
